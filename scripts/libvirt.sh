@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Starts (or stops) Debian's virtlogd and libvirtd for the integration suite; uses /dev/kvm when usable.
+#   scripts/libvirt.sh start|stop|virt-type
+# `virt-type` prints `kvm` when /dev/kvm is usable and `qemu` (emulation) otherwise, with a log line.
+set -euo pipefail
+uri=qemu:///system
+
+case "${1:-}" in
+  virt-type)
+    if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then echo kvm
+    else echo "libvirt: /dev/kvm is not usable; guests run under qemu emulation (slow)" >&2; echo qemu; fi ;;
+  start)
+    command -v libvirtd >/dev/null || { echo "libvirt: libvirtd missing (apt-get install libvirt-daemon-system qemu-system-x86)" >&2; exit 1; }
+    pgrep -x virtlogd >/dev/null || virtlogd -d
+    pgrep -x libvirtd >/dev/null || libvirtd -d
+    for _ in $(seq 1 60); do
+      virsh -c "$uri" version >/dev/null 2>&1 && { echo "libvirt: up at $uri" >&2; exit 0; }
+      sleep 0.5
+    done
+    echo "libvirt: libvirtd did not answer at $uri" >&2; exit 1 ;;
+  stop)
+    pkill -x libvirtd 2>/dev/null || true
+    pkill -x virtlogd 2>/dev/null || true ;;
+  *) echo "usage: scripts/libvirt.sh start|stop|virt-type" >&2; exit 2 ;;
+esac

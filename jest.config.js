@@ -18,6 +18,7 @@ module.exports = {
       roots: ['<rootDir>/__tests__/integration'],
       testMatch: ['**/*.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/__tests__/setup.ts'],
+      testTimeout: 900000,
       transform,
     },
   ],

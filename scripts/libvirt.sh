@@ -11,6 +11,8 @@ case "${1:-}" in
     else echo "libvirt: /dev/kvm is not usable; guests run under qemu emulation (slow)" >&2; echo qemu; fi ;;
   start)
     command -v libvirtd >/dev/null || { echo "libvirt: libvirtd missing (apt-get install libvirt-daemon-system qemu-system-x86)" >&2; exit 1; }
+    # As udev does on a normal Debian host: qemu runs as libvirt-qemu (group kvm) and must open /dev/kvm.
+    if [ -c /dev/kvm ] && getent group kvm >/dev/null; then chgrp kvm /dev/kvm && chmod 0660 /dev/kvm; fi
     pgrep -x virtlogd >/dev/null || virtlogd -d
     pgrep -x libvirtd >/dev/null || libvirtd -d
     for _ in $(seq 1 60); do

@@ -1,0 +1,243 @@
+import { createHash } from 'crypto';
+import * as path from 'path';
+import { TerraformProvider, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import { CloudinitDisk } from '../providers/libvirt/cloudinit-disk';
+import { Domain } from '../providers/libvirt/domain';
+import { Pool } from '../providers/libvirt/pool';
+import { Volume } from '../providers/libvirt/volume';
+import { CloudInitConfig, CloudInitConfigProps } from '../renderers/cloud-init';
+import { renderGuestNetworkConfig } from '../renderers/guest-network';
+import { IKvmNetwork } from './kvm-network';
+import { fail, withPath } from './validation';
+
+/** Where a host's disks live on the hypervisor. */
+export interface KvmStorageOptions {
+  /** Use this existing libvirt storage pool instead of creating one. @default none: a pool is created */
+  readonly existingPool?: string;
+  /** Directory of the pool that is created. @default `/var/lib/libvirt/images/<host name>` */
+  readonly poolPath?: string;
+}
+
+/** Construction properties of `KvmHost`. */
+export interface KvmHostProps {
+  /** The network the host attaches to; it gets a fixed address there. */
+  readonly network: IKvmNetwork;
+  /**
+   * The cloud image the root disk is a copy-on-write overlay of: an `http(s)://` URL or an absolute
+   * path on the machine that runs OpenTofu. It needs cloud-init (NoCloud) and a serial console.
+   */
+  readonly baseImage: string;
+  /** Access and tuning of the guest: SSH keys, admin user, sysctl profile, accepted machine types. */
+  readonly cloudInit: CloudInitConfigProps;
+  /** The libvirt provider of the hypervisor. @default the stack's default libvirt provider */
+  readonly provider?: TerraformProvider;
+  /** Domain name in libvirt, also the prefix of the host's volumes. @default the construct id */
+  readonly name?: string;
+  /** Virtual CPUs. @default 2 */
+  readonly vcpus?: number;
+  /** Memory in MiB; at least 512 (Docker and cloud-init need it). @default 2048 */
+  readonly memoryMiB?: number;
+  /** Size of the root disk in GiB; at least the base image's virtual size. @default 20 */
+  readonly diskSizeGiB?: number;
+  /** Format of the base image. @default 'qcow2' */
+  readonly baseImageFormat?: 'qcow2' | 'raw';
+  /** The fixed address on `network`. @default the network's next free fixed address */
+  readonly address?: string;
+  /** Storage pool for the host's volumes. @default a new directory pool */
+  readonly storage?: KvmStorageOptions;
+  /** Hypervisor type: `kvm` needs /dev/kvm on the hypervisor; `qemu` emulates (slow, for CI). @default 'kvm' */
+  readonly virtualization?: 'kvm' | 'qemu';
+  /** Start the domain when the hypervisor boots. @default true */
+  readonly autostart?: boolean;
+}
+
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const MIN_MEMORY_MIB = 512;
+
+/**
+ * A KVM virtual machine on libvirt that is ready to run Docker: a copy-on-write root disk over a cloud
+ * image, a fixed address on a libvirt network, and cloud-init that creates an SSH-only admin user,
+ * applies the sysctl profile and installs Docker after a preflight (kernel >= 3.10, really KVM).
+ *
+ * Changing the tuning (profile, keys, user) changes the cloud-init content and so its instance id: the
+ * cloud-init disk and its volume are replaced, and the guest re-runs cloud-init's per-instance modules
+ * on its next boot; a running guest is not rebooted. To tune a running guest at once, apply a
+ * `TunedServer` to its address as well.
+ */
+export class KvmHost extends Construct {
+  /** The libvirt domain name (also the guest's host name). */
+  public readonly hostName: string;
+  /** The fixed IPv4 address of the guest. */
+  public readonly address: string;
+  /** The admin user that logs in over SSH. */
+  public readonly adminUser: string;
+  /** Where Docker on this host is reached: `ssh://<admin>@<address>` (for a Docker provider). */
+  public readonly dockerHostUrl: string;
+  /** The MAC address of the guest's interface (derived from the host name, so it is stable). */
+  public readonly macAddress: string;
+  /** Virtual CPUs. */
+  public readonly vcpus: number;
+  /** Memory in MiB. */
+  public readonly memoryMiB: number;
+  /** Root disk size in GiB. */
+  public readonly diskSizeGiB: number;
+  /** The cloud-init model (user-data, meta-data, instance id). */
+  public readonly cloudInit: CloudInitConfig;
+  /** The rendered cloud-init user-data. */
+  public readonly userData: string;
+  /** The rendered cloud-init network config. */
+  public readonly networkConfig: string;
+  /** The `libvirt_domain` resource. */
+  public readonly domain: Domain;
+  /** The storage pool name the volumes live in. */
+  public readonly poolName: string;
+
+  constructor(scope: Construct, id: string, props: KvmHostProps) {
+    super(scope, id);
+    this.hostName = props.name ?? id;
+    if (!HOST_NAME.test(this.hostName)) {
+      fail(this, `name "${this.hostName}" must be a DNS label (lowercase letters, digits, '-', not at either end, at most 63 characters); it is also the guest's host name`);
+    }
+    this.vcpus = props.vcpus ?? 2;
+    this.memoryMiB = props.memoryMiB ?? 2048;
+    this.diskSizeGiB = props.diskSizeGiB ?? 20;
+    if (!Number.isInteger(this.vcpus) || this.vcpus < 1) fail(this, `vcpus ${this.vcpus} must be a whole number of at least 1`);
+    if (!Number.isInteger(this.memoryMiB) || this.memoryMiB < MIN_MEMORY_MIB) {
+      fail(this, `memoryMiB ${this.memoryMiB} is below ${MIN_MEMORY_MIB}; Docker and cloud-init need at least ${MIN_MEMORY_MIB} MiB (2048 is the default)`);
+    }
+    if (!Number.isInteger(this.diskSizeGiB) || this.diskSizeGiB < 2) fail(this, `diskSizeGiB ${this.diskSizeGiB} must be a whole number of at least 2`);
+    checkImageSource(this, props.baseImage);
+
+    const provider = props.provider;
+    const virtualization = props.virtualization ?? 'kvm';
+    this.address = props.network.allocateAddress(this, props.address);
+    this.macAddress = macFor(this.hostName);
+    this.cloudInit = withPath(this, () => new CloudInitConfig({ hostname: this.hostName, ...props.cloudInit }));
+    this.adminUser = this.cloudInit.adminUser;
+    this.dockerHostUrl = `ssh://${this.adminUser}@${this.address}`;
+    this.userData = this.cloudInit.renderUserData();
+    this.networkConfig = withPath(this, () =>
+      renderGuestNetworkConfig({ macAddress: this.macAddress, address: this.address, network: props.network.ipv4 }),
+    );
+    // The instance id covers the network config too, so a new address is applied on the next boot.
+    const instanceId = `iid-${createHash('sha256').update(this.cloudInit.instanceId + this.networkConfig).digest('hex').slice(0, 16)}`;
+    const metaData = stringify({ 'instance-id': instanceId, 'local-hostname': this.hostName }, { version: '1.1' });
+
+    const storage = props.storage ?? {};
+    if (storage.existingPool !== undefined && storage.poolPath !== undefined) {
+      fail(this, 'storage.existingPool and storage.poolPath exclude each other; give the pool to use, or the directory of a new one');
+    }
+    if (storage.poolPath !== undefined) checkAbsolutePath(this, 'storage.poolPath', storage.poolPath);
+    let poolName: string;
+    if (storage.existingPool !== undefined) {
+      poolName = storage.existingPool;
+    } else {
+      const pool = new Pool(this, 'pool', {
+        provider,
+        name: `${this.hostName}-pool`,
+        type: 'dir',
+        target: { path: storage.poolPath ?? `/var/lib/libvirt/images/${this.hostName}` },
+        create: { buildAttribute: true, start: true, autostart: true },
+      });
+      poolName = pool.name;
+    }
+    this.poolName = poolName;
+
+    const format = props.baseImageFormat ?? 'qcow2';
+    const base = new Volume(this, 'base-image', {
+      provider,
+      name: `${this.hostName}-base.${format}`,
+      pool: poolName,
+      target: { format: { type: format } },
+      create: { content: { url: props.baseImage } },
+    });
+    const root = new Volume(this, 'root-disk', {
+      provider,
+      name: `${this.hostName}-root.qcow2`,
+      pool: poolName,
+      capacity: this.diskSizeGiB,
+      capacityUnit: 'GiB',
+      target: { format: { type: 'qcow2' } },
+      backingStore: { path: base.path, format: { type: format } },
+    });
+    const seed = new CloudinitDisk(this, 'cloud-init', {
+      provider,
+      name: `${this.hostName}-cloud-init`,
+      // Terraform reads every string as a template: the shell in the user-data has `${...}`. (Not
+      // Fn.rawString: it also turns newlines and quotes into `\n` and `\"`, which Terraform keeps literally.)
+      userData: escapeTemplate(this.userData),
+      metaData: escapeTemplate(metaData),
+      networkConfig: escapeTemplate(this.networkConfig),
+    });
+    const seedVolume = new Volume(this, 'cloud-init-volume', {
+      provider,
+      name: `${this.hostName}-cloud-init.iso`,
+      pool: poolName,
+      create: { content: { url: seed.path } },
+    });
+
+    this.domain = new Domain(this, 'domain', {
+      provider,
+      name: this.hostName,
+      type: virtualization,
+      vcpu: this.vcpus,
+      memory: this.memoryMiB,
+      memoryUnit: 'MiB',
+      autostart: props.autostart ?? true,
+      running: true,
+      os: { type: 'hvm', typeArch: 'x86_64', typeMachine: 'q35' },
+      devices: {
+        disks: [
+          {
+            source: { volume: { pool: root.pool, volume: root.name } },
+            target: { dev: 'vda', bus: 'virtio' },
+            driver: { type: 'qcow2' },
+          },
+          {
+            device: 'cdrom',
+            source: { volume: { pool: seedVolume.pool, volume: seedVolume.name } },
+            target: { dev: 'sda', bus: 'sata' },
+          },
+        ],
+        interfaces: [
+          {
+            mac: { address: this.macAddress },
+            model: { type: 'virtio' },
+            source: { network: { network: props.network.networkName } },
+          },
+        ],
+        consoles: [{ target: { type: 'serial', port: 0 } }],
+      },
+    });
+  }
+}
+
+/** A stable, locally administered MAC in QEMU's 52:54:00 range, derived from the host name. */
+function macFor(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex');
+  return `52:54:00:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
+}
+
+// Keeps `${...}` and `%{...}` literal in a string Terraform reads as a template.
+function escapeTemplate(text: string): string {
+  return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
+}
+
+function checkImageSource(scope: Construct, source: string): void {
+  if (Token.isUnresolved(source)) return;
+  if (/^https?:\/\/[^\s"'\\]+$/.test(source)) return;
+  if (source.startsWith('file://')) {
+    checkAbsolutePath(scope, 'baseImage', source.slice('file://'.length));
+    return;
+  }
+  checkAbsolutePath(scope, 'baseImage', source);
+}
+
+function checkAbsolutePath(scope: Construct, setting: string, p: string): void {
+  if (Token.isUnresolved(p)) return;
+  if (!path.posix.isAbsolute(p) || path.posix.normalize(p) !== p || p.split('/').includes('..') || /[\s"'\\]/.test(p)) {
+    fail(scope, `${setting} "${p}" must be an absolute, normalized path without '..' or spaces (or an http(s) URL for baseImage); relative paths depend on where OpenTofu runs`);
+  }
+}

@@ -1,0 +1,140 @@
+import { TerraformProvider } from 'cdktf';
+import { Construct } from 'constructs';
+import { Network } from '../providers/libvirt/network';
+import { InvalidInputError } from '../renderers/invalid-input';
+import { Ipv4Network, formatIpv4, hostAt, isUsableHost, parseCidr, parseIpv4 } from '../renderers/ipv4';
+import { fail, withPath } from './validation';
+
+/** A libvirt network that KVM hosts attach to and take fixed addresses from. */
+export interface IKvmNetwork {
+  /** The libvirt network name. */
+  readonly networkName: string;
+  /** The network's IPv4 range. */
+  readonly ipv4: Ipv4Network;
+  /** Hands out the next free fixed address (below the DHCP range), or checks and reserves `address`. */
+  allocateAddress(requester: Construct, address?: string): string;
+}
+
+/** Construction properties of `KvmNetwork`. */
+export interface KvmNetworkProps {
+  /** The network in CIDR notation; the first address is the host side (gateway and DNS). */
+  readonly cidr: string;
+  /** The libvirt network name. @default the construct id */
+  readonly name?: string;
+  /** The libvirt provider of the hypervisor. @default the stack's default libvirt provider */
+  readonly provider?: TerraformProvider;
+  /**
+   * Addresses handed out by DHCP, for guests without a fixed address. Fixed addresses come from below it.
+   * @default offsets 100..199 of the network (`x.y.z.100`-`x.y.z.199` in a /24)
+   */
+  readonly dhcpRange?: { readonly start: string; readonly end: string };
+  /** Start the network when the hypervisor boots. @default true */
+  readonly autostart?: boolean;
+}
+
+/** Properties of an existing libvirt network that `KvmNetwork.fromName` refers to. */
+export interface ExistingKvmNetworkProps {
+  /** Its libvirt name. */
+  readonly name: string;
+  /** Its IPv4 range in CIDR notation, so hosts can get fixed addresses in it. */
+  readonly cidr: string;
+  /** The first offset handed out as a fixed address. @default 10 */
+  readonly firstFixedOffset?: number;
+}
+
+const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$/;
+
+/** Hands out fixed addresses from an offset upwards, refusing duplicates and addresses DHCP may lease. */
+class AddressBook {
+  private readonly taken = new Set<string>();
+  private next: number;
+
+  constructor(
+    private readonly owner: Construct,
+    private readonly net: Ipv4Network,
+    firstOffset: number,
+    private readonly dhcp?: { readonly start: string; readonly end: string },
+  ) {
+    this.next = parseIpv4('network', net.network) + firstOffset;
+  }
+
+  allocate(requester: Construct, address?: string): string {
+    let chosen = address;
+    if (chosen === undefined) {
+      while (this.taken.has(formatIpv4(this.next))) this.next++;
+      chosen = formatIpv4(this.next);
+    }
+    const value = chosen;
+    withPath(requester, () => {
+      if (!isUsableHost(this.net, value)) {
+        throw new InvalidInputError(`address "${value}" is not a host address of ${this.net.network}/${this.net.prefix}; pick one above the gateway ${this.net.gateway}`);
+      }
+    });
+    if (this.dhcp !== undefined && parseIpv4('address', value) >= parseIpv4('start', this.dhcp.start) && parseIpv4('address', value) <= parseIpv4('end', this.dhcp.end)) {
+      fail(requester, `address "${value}" lies in the DHCP range ${this.dhcp.start}-${this.dhcp.end} of network ${this.owner.node.path}; pick one outside it, or move dhcpRange`);
+    }
+    if (this.taken.has(value)) {
+      fail(requester, `address "${value}" is already given to another host on network ${this.owner.node.path}; pick another, or omit it to get the next free one`);
+    }
+    this.taken.add(value);
+    return value;
+  }
+}
+
+/**
+ * A NAT network on a libvirt hypervisor, from a CIDR: the hypervisor side takes the first address and
+ * serves DNS and DHCP; hosts attached to it get fixed addresses (known at synth) from `allocateAddress`.
+ * One network can carry several `KvmHost`s, like the article's two servers per pool.
+ */
+export class KvmNetwork extends Construct implements IKvmNetwork {
+  /** Refers to a network that already exists on the hypervisor. */
+  static fromName(scope: Construct, id: string, props: ExistingKvmNetworkProps): IKvmNetwork {
+    const ref = new Construct(scope, id);
+    const ipv4 = withPath(ref, () => parseCidr('cidr', props.cidr));
+    const book = new AddressBook(ref, ipv4, props.firstFixedOffset ?? 10);
+    return { networkName: props.name, ipv4, allocateAddress: (requester, address) => book.allocate(requester, address) };
+  }
+
+  public readonly networkName: string;
+  public readonly ipv4: Ipv4Network;
+  /** The DHCP range handed to dnsmasq. */
+  public readonly dhcpRange: { readonly start: string; readonly end: string };
+  /** The `libvirt_network` resource. */
+  public readonly resource: Network;
+  private readonly book: AddressBook;
+
+  constructor(scope: Construct, id: string, props: KvmNetworkProps) {
+    super(scope, id);
+    this.networkName = props.name ?? id;
+    if (!NETWORK_NAME.test(this.networkName)) {
+      fail(this, `name "${this.networkName}" must be 1-50 letters, digits, '_', '.' or '-', starting with a letter or digit`);
+    }
+    const ipv4 = withPath(this, () => parseCidr('cidr', props.cidr));
+    this.ipv4 = ipv4;
+    this.dhcpRange = props.dhcpRange ?? { start: hostAt(ipv4, 100), end: hostAt(ipv4, 199) };
+    const { start, end } = this.dhcpRange;
+    withPath(this, () => {
+      for (const [setting, value] of [['dhcpRange.start', start], ['dhcpRange.end', end]]) {
+        if (!isUsableHost(ipv4, value)) {
+          throw new InvalidInputError(`${setting} "${value}" is outside ${props.cidr}; both ends of the range must be host addresses of the network`);
+        }
+      }
+      if (parseIpv4('dhcpRange.start', start) > parseIpv4('dhcpRange.end', end)) {
+        throw new InvalidInputError(`dhcpRange.start "${start}" comes after dhcpRange.end "${end}"; swap them`);
+      }
+    });
+    this.book = new AddressBook(this, ipv4, 10, this.dhcpRange);
+
+    this.resource = new Network(this, 'network', {
+      provider: props.provider,
+      name: this.networkName,
+      autostart: props.autostart ?? true,
+      forward: { mode: 'nat' },
+      ips: [{ address: ipv4.gateway, prefix: ipv4.prefix, dhcp: { ranges: [{ start, end }] } }],
+    });
+  }
+
+  allocateAddress(requester: Construct, address?: string): string {
+    return this.book.allocate(requester, address);
+  }
+}

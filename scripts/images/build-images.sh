@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Builds the container images of the end-to-end tests locally, without any image registry, and imports
+# them into the Docker engine that DOCKER_HOST names (start ours first:
+#   bash scripts/docker-engine.sh start && eval "$(bash scripts/docker-engine.sh env)").
+#
+# Usage:
+#   bash scripts/images/build-images.sh [--force] [nginx|mariadb|app ...]   # default: all three
+#   bash scripts/images/build-images.sh --tags                               # print the stable tags
+#
+# Images (each root filesystem is made from Debian .debs fetched with `apt-get download` and unpacked
+# with dpkg-deb, or from a static Go binary; then `docker import` with --change lines):
+#   kvms/nginx:1.22     Debian's nginx; CMD nginx -g 'daemon off;' with /etc/nginx/nginx.conf (Debian's
+#                       default until a gateway uploads its own); logs to stdout/stderr; EXPOSE 80.
+#                       Also has sh (dash) and `busybox wget` for healthchecks.
+#   kvms/mariadb:10.11  Debian's MariaDB server; entrypoint with the official image's variables
+#                       (MYSQL_ROOT_PASSWORD / MARIADB_ROOT_PASSWORD, MYSQL_DATABASE, MYSQL_USER, ...,
+#                       /docker-entrypoint-initdb.d/*.sql); listens on 0.0.0.0:3306; `mysqladmin` and
+#                       /usr/local/bin/healthcheck.sh for healthchecks; EXPOSE 3306.
+#   kvms/app:1.0        scripts/images/app (Go, static): echo of the request as JSON on any path,
+#                       /db reads (GET) or writes (POST ?value=) a row in the database at DB_HOST (db);
+#                       /healthz; `/app healthcheck` for Docker; PORT 8080; runs as uid 65534.
+# Every image also gets a content tag kvms/<name>:<hash> (hash of this script, the image's own files and
+# the exact Debian package versions, or the Go sources and Go version). An image whose content tag is
+# already in the engine is not rebuilt; the stable tag is (re)pointed at it. .debs are cached under
+# ${KVMS_CACHE:-~/.cache/cdktf-kvm-microservices}/images/debs-rootfs.
+# Needs: docker CLI, apt-get/apt-cache (Debian bookworm sources), dpkg-deb, tar, and go for the app.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+export KVMS_CACHE="${KVMS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cdktf-kvm-microservices}"
+debcache="$KVMS_CACHE/images/debs-rootfs"
+
+NGINX_TAG=kvms/nginx:1.22
+MARIADB_TAG=kvms/mariadb:10.11
+APP_TAG=kvms/app:1.0
+
+# Dependencies never unpacked: maintainer-script helpers and Perl (no package scripts run in an image).
+EXCLUDE=" debconf cdebconf debconf-2.0 adduser passwd lsb-base init-system-helpers sensible-utils perl perl-base
+  perl-modules-5.36 libperl5.36 libconfig-inifiles-perl libdbi-perl libdbd-mariadb-perl iproute2 systemd
+  libsystemd-shared usr-is-merged usrmerge dpkg tar gzip login util-linux install-info "
+
+log() { echo "build-images: $*" >&2; }
+
+# apt-cache with a package cache file of our own (Docker-style apt configs disable it, and then every call
+# re-reads all package lists).
+apt_cache() { apt-cache -o Dir::Cache::pkgcache="$KVMS_CACHE/images/apt-pkgcache.bin" -o Dir::Cache::srcpkgcache= "$@"; }
+
+# Prints "package=version" for the packages given and their Depends/Pre-Depends (first installable
+# alternative; providers of virtual packages), leaving out $EXCLUDE. One apt-cache call per level.
+resolve() {
+  mkdir -p "$KVMS_CACHE/images"
+  local -A seen=() ok=()
+  local level=("$@") next p alt group chosen line
+  for p in "$@"; do seen[$p]=1; done
+  while [ "${#level[@]}" -gt 0 ]; do
+    local groups
+    groups=$(apt_cache depends --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
+               --no-enhances "${level[@]}" 2>/dev/null | awk '
+      function flush() { if (g != "") print pkg "\t" g; g = "" }
+      /^[^ ]/ { flush(); pkg = $1; cont = 0; pend = 0; next }
+      /^ [ |](Pre)?Depends: / {
+        alt = $2; sub(/:any$/, "", alt); gsub(/[<>]/, "", alt)
+        virt = ($2 ~ /^</)
+        if (!cont) flush()
+        if (virt) { pend = 1 } else { g = g " " alt; pend = 0 }
+        cont = ($0 ~ /^ \|/); next
+      }
+      /^    / && pend { prov = $1; sub(/:any$/, "", prov); g = g " " prov; next }
+      { pend = 0 }
+      END { flush() }')
+    # Which alternatives have a candidate version (one call).
+    local alts
+    alts=$(printf '%s\n' "$groups" | cut -f2 | tr ' ' '\n' | grep -v '^$' | sort -u || true)
+    if [ -n "$alts" ]; then
+      # shellcheck disable=SC2086
+      while read -r line; do ok[$line]=1; done < <(apt_cache policy $alts 2>/dev/null | awk '
+        /^[^ ]/ { p = $1; sub(/:$/, "", p) } /Candidate:/ && $2 != "(none)" { print p }')
+    fi
+    next=()
+    while IFS=$'\t' read -r p group; do
+      [ -n "$group" ] || continue
+      chosen=""
+      for alt in $group; do
+        if [ -n "${seen[$alt]:-}" ] || [[ "$EXCLUDE" == *" $alt "* ]]; then chosen=skip; break; fi
+      done
+      [ -z "$chosen" ] || continue
+      for alt in $group; do
+        if [ -n "${ok[$alt]:-}" ]; then chosen=$alt; break; fi
+      done
+      [ -n "$chosen" ] || { log "no installable alternative among:$group (needed by $p)"; return 1; }
+      seen[$chosen]=1; next+=("$chosen")
+    done <<<"$groups"
+    level=("${next[@]}")
+  done
+  apt_cache policy "${!seen[@]}" | awk '/^[^ ]/ { p = $1; sub(/:$/, "", p) } /Candidate:/ { print p "=" $2 }' | sort
+}
+
+# Unpacks the given "package=version" list into $1 (merged /usr layout).
+unpack() {
+  local dir=$1; shift
+  mkdir -p "$debcache" "$dir"/usr/{bin,sbin,lib,lib64}
+  ln -s usr/bin "$dir/bin"; ln -s usr/sbin "$dir/sbin"; ln -s usr/lib "$dir/lib"; ln -s usr/lib64 "$dir/lib64"
+  local missing=() pv deb
+  for pv in "$@"; do
+    deb=$(ls "$debcache/${pv%%=*}_"*.deb 2>/dev/null | grep -F "_$(echo "${pv#*=}" | sed 's/:/%3a/')_" | head -1 || true)
+    [ -n "$deb" ] || missing+=("$pv")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "apt-get download ${#missing[@]} packages"
+    (cd "$debcache" && apt-get download -qq "${missing[@]}" 2>&1 | grep -v 'unsandboxed' >&2 || true)
+  fi
+  for pv in "$@"; do
+    deb=$(ls "$debcache/${pv%%=*}_"*.deb 2>/dev/null | grep -F "_$(echo "${pv#*=}" | sed 's/:/%3a/')_" | head -1 || true)
+    [ -n "$deb" ] || { log "download failed: $pv"; return 1; }
+    dpkg-deb --fsys-tarfile "$deb" | tar -C "$dir" -x --keep-directory-symlink
+  done
+  mkdir -p "$dir"/{etc,tmp,run,var/tmp,root}
+  chmod 1777 "$dir/tmp" "$dir/var/tmp"
+  [ -e "$dir/var/run" ] || ln -s /run "$dir/var/run"
+  if [ -f "$dir/usr/share/base-passwd/passwd.master" ]; then
+    cp "$dir/usr/share/base-passwd/passwd.master" "$dir/etc/passwd"
+    cp "$dir/usr/share/base-passwd/group.master" "$dir/etc/group"
+  fi
+  printf 'hosts: files dns\npasswd: files\ngroup: files\n' > "$dir/etc/nsswitch.conf"
+  rm -rf "$dir"/usr/share/{doc,man,info,locale,lintian,bug,bash-completion,common-licenses}
+}
+
+# Imports directory $2 as image $1 with the remaining args as --change instructions.
+import() {
+  local tag=$1 dir=$2; shift 2
+  local changes=() c
+  for c in "$@"; do changes+=(--change "$c"); done
+  tar -C "$dir" --numeric-owner --sort=name --mtime=@0 -cf - . | docker import "${changes[@]}" - "$tag" >/dev/null
+}
+
+key_of() { sha256sum | cut -c1-16; }
+workroot=$(mktemp -d)
+trap 'rm -rf "$workroot"' EXIT
+have() { docker image inspect "$1" >/dev/null 2>&1; }
+
+build_nginx() {
+  local pkgs key tag work
+  pkgs=$(resolve nginx nginx-common dash busybox base-passwd)
+  key=$( { cat "$0"; echo "$pkgs"; } | key_of); tag="kvms/nginx:$key"
+  if have "$tag"; then docker tag "$tag" "$NGINX_TAG"; log "cached $NGINX_TAG = $tag"; return; fi
+  work=$(mktemp -d "$workroot/$FUNCNAME.XXXXXX")
+  # shellcheck disable=SC2086
+  unpack "$work/root" $pkgs
+  local r=$work/root
+  mkdir -p "$r/var/lib/nginx" "$r/var/log/nginx" "$r/var/www/html"
+  ln -sf /dev/stdout "$r/var/log/nginx/access.log"; ln -sf /dev/stderr "$r/var/log/nginx/error.log"
+  ln -sf dash "$r/usr/bin/sh"
+  echo '<html><body>kvms/nginx</body></html>' > "$r/var/www/html/index.html"
+  "$r/usr/sbin/nginx" -V >/dev/null 2>&1 || true
+  import "$tag" "$r" \
+    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    'EXPOSE 80' 'STOPSIGNAL SIGQUIT' \
+    'CMD ["nginx", "-g", "daemon off;"]'
+  docker tag "$tag" "$NGINX_TAG"; log "built $NGINX_TAG = $tag"
+}
+
+build_mariadb() {
+  local pkgs key tag work
+  pkgs=$(resolve mariadb-server-core mariadb-client-core mariadb-client mariadb-common dash coreutils sed grep \
+    findutils hostname debianutils mawk gzip base-passwd libc-bin)
+  key=$( { cat "$0" "$here"/mariadb/*; echo "$pkgs"; } | key_of); tag="kvms/mariadb:$key"
+  if have "$tag"; then docker tag "$tag" "$MARIADB_TAG"; log "cached $MARIADB_TAG = $tag"; return; fi
+  work=$(mktemp -d "$workroot/$FUNCNAME.XXXXXX")
+  # shellcheck disable=SC2086
+  unpack "$work/root" $pkgs
+  local r=$work/root
+  ln -sf dash "$r/usr/bin/sh"
+  echo 'mysql:x:999:999:MariaDB Server:/nonexistent:/bin/false' >> "$r/etc/passwd"
+  echo 'mysql:x:999:' >> "$r/etc/group"
+  mkdir -p "$r/etc/mysql/conf.d" "$r/var/lib/mysql" "$r/run/mysqld" "$r/docker-entrypoint-initdb.d" "$r/usr/local/bin"
+  rm -f "$r/etc/mysql/my.cnf"; cp "$here/mariadb/my.cnf" "$r/etc/mysql/my.cnf"
+  install -m 755 "$here/mariadb/docker-entrypoint.sh" "$r/usr/local/bin/docker-entrypoint.sh"
+  install -m 755 "$here/mariadb/healthcheck.sh" "$r/usr/local/bin/healthcheck.sh"
+  chown 999:999 "$r/var/lib/mysql" "$r/run/mysqld"
+  # Perl tools of mariadb-client are dead weight without Perl.
+  grep -l -s '^#!/usr/bin/perl' "$r"/usr/bin/* | xargs -r rm -f
+  import "$tag" "$r" \
+    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    'VOLUME /var/lib/mysql' 'EXPOSE 3306' \
+    'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' 'CMD ["mariadbd"]'
+  docker tag "$tag" "$MARIADB_TAG"; log "built $MARIADB_TAG = $tag"
+}
+
+build_app() {
+  local key tag work
+  command -v go >/dev/null || { log "go is needed to build kvms/app"; return 1; }
+  key=$( { cat "$0"; cd "$here/app" && cat go.mod go.sum ./*.go; go version; } | key_of); tag="kvms/app:$key"
+  if have "$tag"; then docker tag "$tag" "$APP_TAG"; log "cached $APP_TAG = $tag"; return; fi
+  work=$(mktemp -d "$workroot/$FUNCNAME.XXXXXX")
+  local r=$work/root; mkdir -p "$r/etc" "$r/tmp"; chmod 1777 "$r/tmp"
+  (cd "$here/app" && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$r/app" .)
+  printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' > "$r/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' > "$r/etc/group"
+  printf 'hosts: files dns\n' > "$r/etc/nsswitch.conf"
+  import "$tag" "$r" \
+    'ENV PORT=8080' 'EXPOSE 8080' 'USER 65534:65534' \
+    'ENTRYPOINT ["/app"]'
+  docker tag "$tag" "$APP_TAG"; log "built $APP_TAG = $tag"
+}
+
+force=0; names=()
+for a in "$@"; do
+  case "$a" in
+    --force) force=1 ;;
+    --tags) echo "$NGINX_TAG $MARIADB_TAG $APP_TAG"; exit 0 ;;
+    nginx|mariadb|app) names+=("$a") ;;
+    *) echo "usage: $0 [--force] [--tags] [nginx|mariadb|app ...]" >&2; exit 2 ;;
+  esac
+done
+[ "${#names[@]}" -gt 0 ] || names=(nginx mariadb app)
+docker version >/dev/null 2>&1 || { log "no Docker engine at DOCKER_HOST=${DOCKER_HOST:-unset}; start it: bash scripts/docker-engine.sh start && eval \"\$(bash scripts/docker-engine.sh env)\""; exit 1; }
+if [ "$force" = 1 ]; then have() { false; }; fi
+for n in "${names[@]}"; do
+  t=$(date +%s.%N); "build_$n"; log "$n: $(awk -v a="$t" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+done

@@ -3,6 +3,8 @@
 const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] };
 
 module.exports = {
+  // Integration tests apply real stacks; unit tests never come near this.
+  testTimeout: 900000,
   projects: [
     {
       displayName: 'unit',
@@ -18,7 +20,6 @@ module.exports = {
       roots: ['<rootDir>/__tests__/integration'],
       testMatch: ['**/*.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/__tests__/setup.ts'],
-      testTimeout: 900000,
       transform,
     },
   ],

@@ -47,7 +47,10 @@ export interface KvmHostProps {
   readonly address?: string;
   /** Storage pool for the host's volumes. @default a new directory pool */
   readonly storage?: KvmStorageOptions;
-  /** Hypervisor type: `kvm` needs /dev/kvm on the hypervisor; `qemu` emulates (slow, for CI). @default 'kvm' */
+  /**
+   * Hypervisor type: `kvm` needs /dev/kvm on the hypervisor; `qemu` emulates (slow, for CI). The guest's
+   * preflight accepts this type unless `cloudInit.allowedVirtualization` is given. @default 'kvm'
+   */
   readonly virtualization?: 'kvm' | 'qemu';
   /** Start the domain when the hypervisor boots. @default true */
   readonly autostart?: boolean;
@@ -87,6 +90,8 @@ export class KvmHost extends Construct {
   public readonly cloudInit: CloudInitConfig;
   /** The rendered cloud-init user-data. */
   public readonly userData: string;
+  /** The cloud-init instance id: a hash of the user-data, host name and network config. */
+  public readonly instanceId: string;
   /** The rendered cloud-init network config. */
   public readonly networkConfig: string;
   /** The `libvirt_domain` resource. */
@@ -103,18 +108,31 @@ export class KvmHost extends Construct {
     this.vcpus = props.vcpus ?? 2;
     this.memoryMiB = props.memoryMiB ?? 2048;
     this.diskSizeGiB = props.diskSizeGiB ?? 20;
-    if (!Number.isInteger(this.vcpus) || this.vcpus < 1) fail(this, `vcpus ${this.vcpus} must be a whole number of at least 1`);
-    if (!Number.isInteger(this.memoryMiB) || this.memoryMiB < MIN_MEMORY_MIB) {
-      fail(this, `memoryMiB ${this.memoryMiB} is below ${MIN_MEMORY_MIB}; Docker and cloud-init need at least ${MIN_MEMORY_MIB} MiB (2048 is the default)`);
+    if (!Token.isUnresolved(this.vcpus) && (!Number.isInteger(this.vcpus) || this.vcpus < 1)) {
+      fail(this, `vcpus ${this.vcpus} must be a whole number of at least 1`);
     }
-    if (!Number.isInteger(this.diskSizeGiB) || this.diskSizeGiB < 2) fail(this, `diskSizeGiB ${this.diskSizeGiB} must be a whole number of at least 2`);
+    if (!Token.isUnresolved(this.memoryMiB) && (!Number.isInteger(this.memoryMiB) || this.memoryMiB < MIN_MEMORY_MIB)) {
+      fail(this, `memoryMiB ${this.memoryMiB} must be a whole number of at least ${MIN_MEMORY_MIB}; Docker and cloud-init need at least ${MIN_MEMORY_MIB} MiB (2048 is the default)`);
+    }
+    if (!Token.isUnresolved(this.diskSizeGiB) && (!Number.isInteger(this.diskSizeGiB) || this.diskSizeGiB < 2)) {
+      fail(this, `diskSizeGiB ${this.diskSizeGiB} must be a whole number of at least 2`);
+    }
     checkImageSource(this, props.baseImage);
 
     const provider = props.provider;
     const virtualization = props.virtualization ?? 'kvm';
     this.address = props.network.allocateAddress(this, props.address);
     this.macAddress = macFor(this.hostName);
-    this.cloudInit = withPath(this, () => new CloudInitConfig({ hostname: this.hostName, ...props.cloudInit }));
+    this.cloudInit = withPath(
+      this,
+      () =>
+        new CloudInitConfig({
+          ...props.cloudInit,
+          // The guest's preflight must accept the machine type this domain really is (`qemu` under emulation).
+          allowedVirtualization: props.cloudInit.allowedVirtualization ?? [virtualization],
+          hostname: this.hostName,
+        }),
+    );
     this.adminUser = this.cloudInit.adminUser;
     this.dockerHostUrl = `ssh://${this.adminUser}@${this.address}`;
     this.userData = this.cloudInit.renderUserData();
@@ -122,7 +140,7 @@ export class KvmHost extends Construct {
       renderGuestNetworkConfig({ macAddress: this.macAddress, address: this.address, network: props.network.ipv4 }),
     );
     // The instance id covers the network config too, so a new address is applied on the next boot.
-    const instanceId = `iid-${createHash('sha256').update(this.cloudInit.instanceId + this.networkConfig).digest('hex').slice(0, 16)}`;
+    const instanceId = (this.instanceId = `iid-${createHash('sha256').update(this.cloudInit.instanceId + this.networkConfig).digest('hex').slice(0, 16)}`);
     const metaData = stringify({ 'instance-id': instanceId, 'local-hostname': this.hostName }, { version: '1.1' });
 
     const storage = props.storage ?? {};
@@ -164,7 +182,9 @@ export class KvmHost extends Construct {
     });
     const seed = new CloudinitDisk(this, 'cloud-init', {
       provider,
-      name: `${this.hostName}-cloud-init`,
+      // The instance id in the names makes a content change replace the disk and its volume, so the
+      // domain is updated to the new ISO instead of keeping the old one open.
+      name: `${this.hostName}-cloud-init-${instanceId}`,
       // Terraform reads every string as a template: the shell in the user-data has `${...}`. (Not
       // Fn.rawString: it also turns newlines and quotes into `\n` and `\"`, which Terraform keeps literally.)
       userData: escapeTemplate(this.userData),
@@ -173,7 +193,7 @@ export class KvmHost extends Construct {
     });
     const seedVolume = new Volume(this, 'cloud-init-volume', {
       provider,
-      name: `${this.hostName}-cloud-init.iso`,
+      name: `${this.hostName}-cloud-init-${instanceId}.iso`,
       pool: poolName,
       create: { content: { url: seed.path } },
     });

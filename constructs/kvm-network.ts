@@ -95,6 +95,7 @@ export class KvmNetwork extends Construct implements IKvmNetwork {
     return { networkName: props.name, ipv4, allocateAddress: (requester, address) => book.allocate(requester, address) };
   }
 
+  /** The libvirt network name, as a reference to the `libvirt_network` resource. */
   public readonly networkName: string;
   public readonly ipv4: Ipv4Network;
   /** The DHCP range handed to dnsmasq. */
@@ -105,18 +106,24 @@ export class KvmNetwork extends Construct implements IKvmNetwork {
 
   constructor(scope: Construct, id: string, props: KvmNetworkProps) {
     super(scope, id);
-    this.networkName = props.name ?? id;
-    if (!NETWORK_NAME.test(this.networkName)) {
-      fail(this, `name "${this.networkName}" must be 1-50 letters, digits, '_', '.' or '-', starting with a letter or digit`);
+    const name = props.name ?? id;
+    if (!NETWORK_NAME.test(name)) {
+      fail(this, `name "${name}" must be 1-50 letters, digits, '_', '.' or '-', starting with a letter or digit`);
     }
     const ipv4 = withPath(this, () => parseCidr('cidr', props.cidr));
     this.ipv4 = ipv4;
+    if (props.dhcpRange === undefined && ipv4.prefix > 24) {
+      fail(this, `cidr "${props.cidr}" is smaller than a /24, so the default dhcpRange (offsets 100..199) does not fit; give dhcpRange`);
+    }
     this.dhcpRange = props.dhcpRange ?? { start: hostAt(ipv4, 100), end: hostAt(ipv4, 199) };
     const { start, end } = this.dhcpRange;
     withPath(this, () => {
       for (const [setting, value] of [['dhcpRange.start', start], ['dhcpRange.end', end]]) {
+        parseIpv4(setting, value); // a malformed value is reported under its own setting
         if (!isUsableHost(ipv4, value)) {
-          throw new InvalidInputError(`${setting} "${value}" is outside ${props.cidr}; both ends of the range must be host addresses of the network`);
+          throw new InvalidInputError(
+            `${setting} "${value}" is not a usable host address of ${props.cidr}; both ends of the range must lie above the gateway ${ipv4.gateway} and at most ${ipv4.lastHost}`,
+          );
         }
       }
       if (parseIpv4('dhcpRange.start', start) > parseIpv4('dhcpRange.end', end)) {
@@ -127,11 +134,14 @@ export class KvmNetwork extends Construct implements IKvmNetwork {
 
     this.resource = new Network(this, 'network', {
       provider: props.provider,
-      name: this.networkName,
+      name,
       autostart: props.autostart ?? true,
       forward: { mode: 'nat' },
       ips: [{ address: ipv4.gateway, prefix: ipv4.prefix, dhcp: { ranges: [{ start, end }] } }],
     });
+    // A reference, not the literal name: a domain attached to it then depends on the network, so
+    // Terraform creates the network first and destroys it last.
+    this.networkName = this.resource.name;
   }
 
   allocateAddress(requester: Construct, address?: string): string {

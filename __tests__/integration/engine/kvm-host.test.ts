@@ -72,7 +72,7 @@ describe('KvmHost on a real libvirtd', () => {
     expect(virsh('net-list', '--name')).toContain(NETWORK);
     expect(virsh('pool-list', '--name')).toContain(`${NAME}-pool`);
     const volumes = virsh('vol-list', `${NAME}-pool`);
-    for (const v of [`${NAME}-base.qcow2`, `${NAME}-root.qcow2`, `${NAME}-cloud-init.iso`]) expect(volumes).toContain(v);
+    for (const v of [`${NAME}-base.qcow2`, `${NAME}-root.qcow2`, `${NAME}-cloud-init-iid-`]) expect(volumes).toContain(v);
     const xml = virsh('dumpxml', NAME);
     expect(xml).toContain(`type='${virtType}'`);
     expect(xml).toMatch(/<mac address='52:54:00:[0-9a-f:]{8}'\/>/);

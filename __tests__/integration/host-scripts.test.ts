@@ -1,0 +1,203 @@
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { PREFLIGHT_PATH, preflightScript, tuningScript } from '../../renderers/cloud-init';
+import { shellQuote } from '../../renderers/shell';
+import { SysctlProfile } from '../../renderers/sysctl-profile';
+
+// The scripts both routes run, executed by a real POSIX shell. The machine facts they check (uname,
+// systemd-detect-virt) and the commands that would change this machine (sysctl, systemctl, usermod,
+// apt-get) are replaced by logging stand-ins on PATH; the idempotency test runs as root in a private
+// mount namespace with tmpfs over the two directories it writes, so the host is never touched.
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'host-scripts-'));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function stub(name: string, body: string): void {
+  fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'bin', name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+}
+
+// Fakes the kernel release and what systemd-detect-virt reports.
+function fakeMachine(kernel: string, container: string, vm: string): void {
+  stub('uname', `echo ${shellQuote(kernel)}`);
+  stub(
+    'systemd-detect-virt',
+    [
+      'case "$1" in',
+      `  --container) echo ${shellQuote(container)}; [ ${shellQuote(container)} != none ] ;;`,
+      `  --vm) echo ${shellQuote(vm)}; [ ${shellQuote(vm)} != none ] ;;`,
+      '  *) exit 2 ;;',
+      'esac',
+    ].join('\n'),
+  );
+}
+
+function runPreflight(options: Parameters<typeof preflightScript>[0] = {}) {
+  const file = path.join(dir, 'preflight');
+  fs.writeFileSync(file, preflightScript(options), { mode: 0o755 });
+  return spawnSync('sh', [file], { encoding: 'utf8', timeout: 10_000, env: { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` } });
+}
+
+describe('shellQuote in a real shell', () => {
+  it('passes each value through as exactly one argument', () => {
+    const values = ["it's", '$HOME `id` $(id)', 'a\nb\tc', '; rm -rf / #', '\\', '-n', '"', '*', '', '${x%%.*}'];
+    for (const value of values) {
+      expect(execFileSync('sh', ['-c', `printf '%s' ${shellQuote(value)}`], { encoding: 'utf8' })).toBe(value);
+    }
+  });
+});
+
+describe('preflight script', () => {
+  it('passes on a KVM guest with a modern kernel', () => {
+    fakeMachine('6.1.0-18-amd64', 'none', 'kvm');
+    const result = runPreflight();
+    expect(result.stdout).toBe('preflight ok: kernel 6.1.0-18-amd64, machine type kvm\n');
+    expect(result.status).toBe(0);
+  });
+
+  it('passes on exactly 3.10', () => {
+    fakeMachine('3.10.0-1160.el7.x86_64', 'none', 'kvm');
+    expect(runPreflight().status).toBe(0);
+  });
+
+  it('fails on a kernel older than 3.10', () => {
+    fakeMachine('3.9.11', 'none', 'kvm');
+    const result = runPreflight();
+    expect(result.stderr).toBe(
+      'preflight failed: kernel 3.9.11 is older than 3.10, the oldest kernel Docker supports (it needs its namespaces, cgroups and overlay storage); boot a 3.10 or newer kernel\n',
+    );
+    expect(result.status).toBe(1);
+  });
+
+  it("fails on OpenVZ's 2.6.32 kernel before looking further", () => {
+    fakeMachine('2.6.32-042stab145.3', 'openvz', 'none');
+    const result = runPreflight();
+    expect(result.stderr).toContain('preflight failed: kernel 2.6.32-042stab145.3 is older than 3.10');
+    expect(result.status).toBe(1);
+  });
+
+  it('fails on OpenVZ and says why Docker cannot run there', () => {
+    fakeMachine('4.18.0-348.vz7', 'openvz', 'none');
+    const result = runPreflight();
+    expect(result.stderr).toBe(
+      'preflight failed: this is an OpenVZ container: it shares one old kernel with every other customer on the node, so it cannot load modules, upgrade the kernel or create the namespaces and cgroups Docker needs, and Docker cannot run here; move to a KVM virtual machine\n',
+    );
+    expect(result.status).toBe(1);
+  });
+
+  it('fails inside another container', () => {
+    fakeMachine('6.1.0', 'lxc', 'kvm');
+    const result = runPreflight();
+    expect(result.stderr).toBe(
+      "preflight failed: this is a lxc container, not a virtual machine: it shares its host's kernel, so it cannot be tuned or run Docker reliably; run this on a KVM virtual machine\n",
+    );
+    expect(result.status).toBe(1);
+  });
+
+  it('fails on a machine type that is not allowed, and passes once it is', () => {
+    fakeMachine('6.1.0', 'none', 'none');
+    const refused = runPreflight();
+    expect(refused.stderr).toBe(
+      "preflight failed: machine type is 'none', expected kvm: Docker and kernel tuning need a machine with its own kernel; run this on a KVM virtual machine, or add 'none' to allowedVirtualization\n",
+    );
+    expect(refused.status).toBe(1);
+    expect(runPreflight({ allowedVirtualization: ['kvm', 'none'] }).status).toBe(0);
+  });
+
+  it('fails when the kernel version cannot be read', () => {
+    fakeMachine('weird', 'none', 'kvm');
+    const result = runPreflight();
+    expect(result.stderr).toBe("preflight failed: cannot read the kernel version from uname -r: 'weird'\n");
+    expect(result.status).toBe(1);
+  });
+});
+
+describe('tuning script', () => {
+  it('tunes once and changes nothing when run again', () => {
+    // GIVEN a KVM machine without Docker, whose apt-get "installs" dockerd, and logging stand-ins
+    fakeMachine('6.1.0-18-amd64', 'none', 'kvm');
+    const log = path.join(dir, 'calls.log');
+    for (const name of ['sysctl', 'systemctl', 'usermod']) stub(name, `echo "${name} $*" >> ${shellQuote(log)}`);
+    stub('apt-get', `echo "apt-get $*" >> ${shellQuote(log)}\nprintf '#!/bin/sh\\n' > ${shellQuote(path.join(dir, 'bin', 'dockerd'))}\nchmod 755 ${shellQuote(path.join(dir, 'bin', 'dockerd'))}`);
+    const profile = new SysctlProfile();
+    const script = path.join(dir, 'tune.sh');
+    fs.writeFileSync(script, tuningScript({ profile, dockerUser: 'deploy', installDockerIfMissing: true }), { mode: 0o755 });
+    // Directories the script writes get tmpfs in a private mount namespace; /usr/sbin (the real
+    // dockerd) is left off PATH so the install branch runs.
+    const sandbox = [
+      'set -e',
+      'mount -t tmpfs tmpfs /etc/sysctl.d',
+      'mount -t tmpfs tmpfs /usr/local/sbin',
+      `export PATH=${shellQuote(path.join(dir, 'bin'))}:/usr/bin:/bin`,
+      `echo "--- first run" >> ${shellQuote(log)}`,
+      `sh ${shellQuote(script)}`,
+      `echo "--- second run" >> ${shellQuote(log)}`,
+      `sh ${shellQuote(script)}`,
+      `cat ${shellQuote(profile.filePath)} > ${shellQuote(path.join(dir, 'sysctl.conf'))}`,
+      `cat ${PREFLIGHT_PATH} > ${shellQuote(path.join(dir, 'preflight.sh'))}`,
+      `stat -c %a ${PREFLIGHT_PATH} ${shellQuote(profile.filePath)}`,
+    ].join('\n');
+    // WHEN it runs twice
+    const out = execFileSync('unshare', ['--mount', 'sh', '-c', sandbox], { encoding: 'utf8', timeout: 30_000 });
+    // THEN the first run writes both files and installs Docker; the second writes and installs nothing
+    expect(out).toBe(
+      [
+        'wrote /usr/local/sbin/docker-host-preflight',
+        'preflight ok: kernel 6.1.0-18-amd64, machine type kvm',
+        'wrote /etc/sysctl.d/90-microservices.conf',
+        'preflight ok: kernel 6.1.0-18-amd64, machine type kvm',
+        '755',
+        '644',
+        '',
+      ].join('\n'),
+    );
+    expect(fs.readFileSync(log, 'utf8')).toBe(
+      [
+        '--- first run',
+        'sysctl --system',
+        'apt-get update -q',
+        'apt-get install -y -q docker.io',
+        'systemctl enable --now docker',
+        'usermod -aG docker deploy',
+        '--- second run',
+        'sysctl --system',
+        'systemctl enable --now docker',
+        'usermod -aG docker deploy',
+        '',
+      ].join('\n'),
+    );
+    // AND the files hold exactly what cloud-init would write
+    expect(fs.readFileSync(path.join(dir, 'sysctl.conf'), 'utf8')).toBe(profile.render());
+    expect(fs.readFileSync(path.join(dir, 'preflight.sh'), 'utf8')).toBe(preflightScript());
+    // AND this machine's own directories were never touched
+    expect(fs.existsSync(PREFLIGHT_PATH)).toBe(false);
+    expect(fs.existsSync(profile.filePath)).toBe(false);
+  });
+
+  it('stops before the sysctl file, sysctl and Docker when the preflight fails', () => {
+    fakeMachine('4.18.0-348.vz7', 'openvz', 'none');
+    const log = path.join(dir, 'calls.log');
+    for (const name of ['sysctl', 'systemctl', 'usermod', 'apt-get']) stub(name, `echo "${name} $*" >> ${shellQuote(log)}`);
+    const profile = new SysctlProfile();
+    const script = path.join(dir, 'tune.sh');
+    fs.writeFileSync(script, tuningScript({ profile, installDockerIfMissing: true }));
+    const sandbox = [
+      'mount -t tmpfs tmpfs /etc/sysctl.d',
+      'mount -t tmpfs tmpfs /usr/local/sbin',
+      `export PATH=${shellQuote(path.join(dir, 'bin'))}:/usr/bin:/bin`,
+      `sh ${shellQuote(script)}; echo "exit $?"`,
+      `ls /etc/sysctl.d`,
+    ].join('\n');
+    const result = spawnSync('unshare', ['--mount', 'sh', '-c', sandbox], { encoding: 'utf8', timeout: 30_000 });
+    expect(result.stdout).toBe('wrote /usr/local/sbin/docker-host-preflight\nexit 1\n');
+    expect(result.stderr).toContain('preflight failed: this is an OpenVZ container');
+    expect(fs.existsSync(log)).toBe(false);
+  });
+});

@@ -4,9 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { NullProvider } from '@cdktf/provider-null/lib/provider';
 import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
-import { TunedServer } from '../../constructs/tuned-server';
-import { SysctlProfile } from '../../renderers/sysctl-profile';
-import { requireToolchain, runTofu } from './engine/toolchain';
+import { TunedServer } from '../../../constructs/tuned-server';
+import { SysctlProfile } from '../../../renderers/sysctl-profile';
+import { requireToolchain, runTofu } from './toolchain';
 
 // The synthesized TunedServer must be valid configuration for the real engine, and the engine must
 // read the provisioner's script back exactly as rendered: the shell's `${...}` is escaped as `$${...}`,

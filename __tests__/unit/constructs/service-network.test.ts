@@ -1,0 +1,189 @@
+import 'cdktf/lib/testing/adapters/jest'; // types of the cdktf jest matchers
+import { Container } from '@cdktf/provider-docker/lib/container';
+import { Network } from '@cdktf/provider-docker/lib/network';
+import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
+import { ContainerService } from '../../../constructs/container-service';
+import { DatabaseService } from '../../../constructs/database-service';
+import { ServiceNetwork, ServiceNetworkProps } from '../../../constructs/service-network';
+
+function setup(props: Partial<ServiceNetworkProps> = {}) {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, 'dev');
+  const provider = new DockerProvider(stack, 'docker', {});
+  const network = new ServiceNetwork(stack, 'services', { provider, ...props });
+  return { stack, provider, network };
+}
+
+function warnings(service: ContainerService): string[] {
+  return service.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data));
+}
+
+describe('ServiceNetwork', () => {
+  test('a bridge network named after the construct path by default', () => {
+    const { stack, network } = setup();
+    const synth = Testing.synth(stack);
+    expect(synth).toHaveResourceWithProperties(Network, { name: 'dev-services', driver: 'bridge', provider: 'docker' });
+    expect(network.networkName).toBe('dev-services');
+    expect(network.internal).toBe(false);
+    expect(JSON.parse(synth).resource.docker_network[network.resource.friendlyUniqueId]).not.toHaveProperty('internal');
+    expect(JSON.parse(synth).resource.docker_network[network.resource.friendlyUniqueId]).not.toHaveProperty('ipam_config');
+  });
+
+  test('networkName, subnet and internal', () => {
+    const { stack, network } = setup({ networkName: 'prod-net', subnet: '172.28.0.0/24', internal: true });
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(Network, {
+      name: 'prod-net', internal: true, ipam_config: [{ subnet: '172.28.0.0/24' }],
+    });
+    expect(network.subnet).toBe('172.28.0.0/24');
+  });
+
+  test('a provider with an alias puts the network on that host', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'prod');
+    const vm1 = new DockerProvider(stack, 'docker-vm1', { alias: 'vm1' });
+    new ServiceNetwork(stack, 'services', { provider: vm1 });
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(Network, { name: 'prod-services', provider: 'docker.vm1' });
+  });
+
+  test('addService returns a service on the network', () => {
+    const { stack, network } = setup();
+    const web = network.addService('web', { image: 'my-php-app:1.0' });
+    expect(web).toBeInstanceOf(ContainerService);
+    expect(web.network).toBe(network);
+    expect(web.dockerProvider).toBe(network.provider);
+    expect(network.services).toEqual([web]);
+    expect(network.tryFindService('web')).toBe(web);
+    expect(network.tryFindService('dev-services-web')).toBe(web);
+    expect(network.tryFindService('db')).toBeUndefined();
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(Container, { name: 'dev-services-web' });
+  });
+
+  test('addDatabase returns the database preset', () => {
+    const { stack, network } = setup();
+    const rootPassword = new TerraformVariable(stack, 'db_root_password', { type: 'string', sensitive: true });
+    const db = network.addDatabase('mysql-core', { rootPassword });
+    expect(db).toBeInstanceOf(DatabaseService);
+    expect(network.services).toEqual([db]);
+  });
+
+  test('services getter returns a copy', () => {
+    const { network } = setup();
+    network.addService('web', { image: 'my-php-app:1.0' });
+    network.services.pop();
+    expect(network.services).toHaveLength(1);
+  });
+
+  test('the same host port on different addresses or different hosts is fine', () => {
+    const { stack, network } = setup();
+    const vm2 = new DockerProvider(stack, 'docker-vm2', { alias: 'vm2' });
+    network.addService('a', { image: 'app:1', ports: [{ containerPort: 80, hostPort: 8080, hostAddress: '127.0.0.1' }] });
+    network.addService('b', { image: 'app:1', ports: [{ containerPort: 80, hostPort: 8080, hostAddress: '127.0.0.2' }] });
+    network.addService('c', { image: 'app:1', dockerProvider: vm2, ports: [{ containerPort: 80, hostPort: 8080 }] });
+    network.addService('d', { image: 'app:1', ports: [{ containerPort: 80, hostPort: 8080, protocol: 'udp' }] });
+    expect(network.services).toHaveLength(4);
+  });
+
+  test('one network per Docker host: replicas on a second host share one extra network', () => {
+    const { stack, network } = setup();
+    const vm2 = new DockerProvider(stack, 'docker-vm2', { alias: 'vm2' });
+    network.addService('web-1', { image: 'app:1' });
+    network.addService('web-2', { image: 'app:1', dockerProvider: vm2 });
+    network.addService('web-3', { image: 'app:1', dockerProvider: vm2 });
+    const networks = JSON.parse(Testing.synth(stack)).resource.docker_network;
+    expect(Object.values(networks)).toHaveLength(2);
+    expect(Object.values(networks)).toEqual(expect.arrayContaining([
+      { name: 'dev-services', driver: 'bridge', provider: 'docker' },
+      { name: 'dev-services', driver: 'bridge', provider: 'docker.vm2' },
+    ]));
+  });
+
+  test('warns when a service publishes a port on an internal network', () => {
+    const { network } = setup({ internal: true });
+    const web = network.addService('web', { image: 'app:1', ports: [{ containerPort: 80 }] });
+    expect(warnings(web)).toEqual([expect.stringContaining('network "dev-services" is internal and Docker does not publish ports')]);
+  });
+
+  test('snapshot: the article\'s topology, web app linked to db, database on a host volume', () => {
+    // GIVEN the article's two containers: mysql-core with -v /opt/data/mysql:/var/lib/mysql, web-app with --link mysql-core:db -p 8080:80
+    const { stack, network } = setup({ subnet: '172.28.0.0/24' });
+    const rootPassword = new TerraformVariable(stack, 'db_root_password', { type: 'string', sensitive: true });
+    const db = network.addDatabase('mysql-core', { rootPassword });
+    const web = network.addService('web-app', { image: 'my-php-app:1.0', ports: [{ containerPort: 80, hostPort: 8080 }] });
+    // WHEN the web app links the database as "db"
+    web.link(db, 'db');
+    const synth = Testing.synth(stack, true);
+    // THEN the data is on the host, "db" resolves on the network, the database is created (and healthy) first
+    expect(synth).toHaveResourceWithProperties(Container, {
+      name: 'dev-services-mysql-core',
+      volumes: [{ host_path: '/opt/data/mysql', container_path: '/var/lib/mysql' }],
+      networks_advanced: [expect.objectContaining({ aliases: ['mysql-core', 'db'] })],
+      env: ['MYSQL_ROOT_PASSWORD=${var.db_root_password}'],
+      wait: true,
+    });
+    expect(synth).toHaveResourceWithProperties(Container, {
+      name: 'dev-services-web-app',
+      depends_on: [`docker_container.${db.container.friendlyUniqueId}`],
+      ports: [{ internal: 80, external: 8080, ip: '127.0.0.1', protocol: 'tcp' }],
+    });
+    expect(synth).not.toContain('strongpassword123');
+    expect(synth).toMatchSnapshot();
+  });
+});
+
+describe('ServiceNetwork guards', () => {
+  test('fails when the network name is invalid', () => {
+    expect(() => setup({ networkName: 'dev services' })).toThrow(
+      'ServiceNetwork [dev/services]: networkName "dev services" must contain only letters, digits, \'_\', \'.\' and \'-\', starting with a letter or digit',
+    );
+  });
+  test('fails when the subnet is not a CIDR', () => {
+    expect(() => setup({ subnet: '172.28.0.0' })).toThrow('ServiceNetwork [dev/services]: subnet "172.28.0.0" must be an IPv4 CIDR such as \'172.28.0.0/24\'');
+  });
+  test('fails when a subnet octet is out of range', () => {
+    expect(() => setup({ subnet: '172.280.0.0/16' })).toThrow('subnet "172.280.0.0/16" must be an IPv4 CIDR');
+  });
+  test('fails when the subnet prefix is too long for containers', () => {
+    expect(() => setup({ subnet: '172.28.0.0/30' })).toThrow('subnet "172.28.0.0/30" must have a prefix length from /8 to /29');
+  });
+  test('fails when the subnet has host bits set', () => {
+    expect(() => setup({ subnet: '172.28.0.1/24' })).toThrow('subnet "172.28.0.1/24" has host bits set; use "172.28.0.0/24"');
+  });
+  test('fails when a service id is used twice', () => {
+    const { network } = setup();
+    network.addService('web', { image: 'app:1' });
+    expect(() => network.addService('web', { image: 'app:2' })).toThrow(
+      'ServiceNetwork [dev/services]: a service with id \'web\' already exists on network "dev-services"; give each service its own id',
+    );
+  });
+  test('fails when a database id is used twice', () => {
+    const { stack, network } = setup();
+    network.addService('db', { image: 'app:1' });
+    const rootPassword = new TerraformVariable(stack, 'db_root_password', { type: 'string', sensitive: true });
+    expect(() => network.addDatabase('db', { rootPassword })).toThrow('a service with id \'db\' already exists');
+  });
+  test('fails when two services share an alias', () => {
+    const { network } = setup();
+    network.addService('web', { image: 'app:1', alias: 'app' });
+    expect(() => network.addService('worker', { image: 'app:1', alias: 'app' })).toThrow(
+      'ContainerService [dev/services/worker]: alias "app" is already used by service \'web\' on network "dev-services"',
+    );
+  });
+  test('fails when an alias equals another service\'s container name', () => {
+    const { network } = setup();
+    network.addService('web', { image: 'app:1' });
+    expect(() => network.addService('worker', { image: 'app:1', alias: 'dev-services-web' })).toThrow('alias "dev-services-web" is already used by service \'web\'');
+  });
+  test('fails when two services publish the same host port on one host', () => {
+    const { network } = setup();
+    network.addService('a', { image: 'app:1', ports: [{ containerPort: 80, hostPort: 8080 }] });
+    expect(() => network.addService('b', { image: 'app:1', ports: [{ containerPort: 80, hostPort: 8080 }] })).toThrow(
+      'ContainerService [dev/services/b]: host port 127.0.0.1:8080/tcp is already published by service \'a\' on the same Docker host; choose another hostPort',
+    );
+  });
+  test('fails when a port on 0.0.0.0 overlaps a port on one address', () => {
+    const { network } = setup();
+    network.addService('a', { image: 'app:1', ports: [{ containerPort: 80, hostPort: 8080, hostAddress: '0.0.0.0' }] });
+    expect(() => network.addService('b', { image: 'app:1', ports: [{ containerPort: 80, hostPort: 8080 }] })).toThrow('is already published by service \'a\'');
+  });
+});

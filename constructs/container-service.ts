@@ -1,0 +1,802 @@
+import { Container, ContainerPorts, ContainerUpload, ContainerVolumes } from '@cdktf/provider-docker/lib/container';
+import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import { Volume } from '@cdktf/provider-docker/lib/volume';
+import { Annotations, TerraformVariable, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import * as path from 'path';
+import { quote } from '../renderers/invalid-input';
+import type { ServiceNetwork } from './service-network';
+import { fail } from './validation';
+
+/** Docker restart policies. */
+export type RestartPolicy = 'no' | 'on-failure' | 'always' | 'unless-stopped';
+
+/** A published port. */
+export interface PortMapping {
+  /** Port inside the container. */
+  readonly containerPort: number;
+  /**
+   * Port on the Docker host.
+   * @default the same as `containerPort`
+   */
+  readonly hostPort?: number;
+  /**
+   * Host address the port listens on. Publishing on every interface (`0.0.0.0`) must be asked for
+   * and is reported as a warning.
+   * @default '127.0.0.1' (reachable from the Docker host only)
+   */
+  readonly hostAddress?: string;
+  /**
+   * Transport protocol.
+   * @default 'tcp'
+   */
+  readonly protocol?: 'tcp' | 'udp';
+}
+
+/** A port as published, with every default resolved. */
+export interface PublishedPort {
+  /** Port inside the container. */
+  readonly containerPort: number;
+  /** Port on the Docker host. */
+  readonly hostPort: number;
+  /** Host address the port listens on. */
+  readonly hostAddress: string;
+  /** Transport protocol. */
+  readonly protocol: 'tcp' | 'udp';
+}
+
+/** A Docker healthcheck; `wait` on linked services relies on it. */
+export interface HealthcheckOptions {
+  /**
+   * The check, in Docker's `test` form: `['CMD', 'prog', 'arg', ...]` (exec) or
+   * `['CMD-SHELL', 'shell command']`.
+   */
+  readonly command: string[];
+  /**
+   * Time between two checks.
+   * @default 10
+   */
+  readonly intervalSeconds?: number;
+  /**
+   * Time a single check may take before it counts as failed.
+   * @default 5
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Consecutive failures before the container is unhealthy.
+   * @default 5
+   */
+  readonly retries?: number;
+  /**
+   * Grace period after start during which failures do not count.
+   * @default 0
+   */
+  readonly startPeriodSeconds?: number;
+}
+
+/** A file written into the container before it starts (e.g. a rendered nginx.conf). */
+export interface FileUpload {
+  /** Absolute path of the file inside the container. */
+  readonly path: string;
+  /** The file's text. A change replaces the container. */
+  readonly content: string;
+  /**
+   * Whether the file is executable.
+   * @default false
+   */
+  readonly executable?: boolean;
+}
+
+/** A host directory or file bind-mounted into the container. */
+export interface HostVolume {
+  /** Absolute, normalized path on the Docker host. */
+  readonly hostPath: string;
+  /** Absolute path inside the container. */
+  readonly containerPath: string;
+  /** Whether the container may only read it. */
+  readonly readOnly: boolean;
+}
+
+/** Options of `addHostVolume` and `addNamedVolume`. */
+export interface VolumeOptions {
+  /**
+   * Mount the volume read-only.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+}
+
+/** Options of `addNamedVolume`. */
+export interface NamedVolumeOptions extends VolumeOptions {
+  /**
+   * Name of the Docker volume.
+   * @default `<containerName>-<id>`
+   */
+  readonly volumeName?: string;
+}
+
+/** A named Docker volume mounted into the container. */
+export interface NamedVolume {
+  /** The `docker_volume` resource. Destroying the stack deletes the volume and its data. */
+  readonly volume: Volume;
+  /** Absolute path inside the container. */
+  readonly containerPath: string;
+  /** Whether the container may only read it. */
+  readonly readOnly: boolean;
+}
+
+/** Everything about a container service except the network it belongs to. */
+export interface ContainerServiceOptions {
+  /** Image reference, pinned by tag or digest (`mariadb:10.11`, `repo/app@sha256:...`); `:latest` or no tag is a warning. */
+  readonly image: string;
+  /**
+   * The name other services on the network reach this one by.
+   * @default the construct id
+   */
+  readonly alias?: string;
+  /**
+   * Docker container name (unique per Docker host).
+   * @default `<networkName>-<id>`, so environments sharing a host do not collide
+   */
+  readonly containerName?: string;
+  /**
+   * Command, in exec form.
+   * @default the image's CMD
+   */
+  readonly command?: string[];
+  /**
+   * Plain environment variables. Names that look secret (PASSWORD, SECRET, TOKEN, KEY...) are refused
+   * here: use `secretEnvironment` with a sensitive variable.
+   * @default none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Environment variables whose values come from sensitive Terraform variables.
+   * @default none
+   */
+  readonly secretEnvironment?: Record<string, TerraformVariable>;
+  /**
+   * Published ports.
+   * @default none: the service is reachable only on its network
+   */
+  readonly ports?: PortMapping[];
+  /**
+   * Restart policy.
+   * @default 'unless-stopped'
+   */
+  readonly restart?: RestartPolicy;
+  /**
+   * Hard memory limit in MiB.
+   * @default 512
+   */
+  readonly memoryMiB?: number;
+  /**
+   * Memory plus swap limit in MiB (`-1`: unlimited swap).
+   * @default the same as `memoryMiB` (no swap)
+   */
+  readonly memorySwapMiB?: number;
+  /**
+   * CPU limit in CPUs (CFS quota; `1.5` is one and a half CPUs).
+   * @default 1
+   */
+  readonly cpus?: number;
+  /**
+   * Relative CPU weight when CPUs are contended.
+   * @default 1024 (Docker's default weight)
+   */
+  readonly cpuShares?: number;
+  /**
+   * Healthcheck.
+   * @default none: the image's own HEALTHCHECK, if any, is not known to the construct
+   */
+  readonly healthcheck?: HealthcheckOptions;
+  /**
+   * Block `apply` until the healthcheck passes. Turned on automatically when another service
+   * links to this one and it has a healthcheck.
+   * @default false
+   */
+  readonly waitForHealthy?: boolean;
+  /**
+   * How long `apply` waits for the healthcheck to pass.
+   * @default 60
+   */
+  readonly waitTimeoutSeconds?: number;
+  /**
+   * Size at which the json-file log rotates, in MiB.
+   * @default 10
+   */
+  readonly logMaxSizeMiB?: number;
+  /**
+   * Number of rotated log files kept.
+   * @default 3
+   */
+  readonly logMaxFiles?: number;
+  /**
+   * User (and group) the process runs as: `name`, `uid`, `uid:gid`.
+   * @default the image's USER
+   */
+  readonly user?: string;
+  /**
+   * Mount the root filesystem read-only (use `tmpfs` for the paths the service writes to).
+   * @default false
+   */
+  readonly readOnlyRootFilesystem?: boolean;
+  /**
+   * tmpfs mounts: container path to mount options (e.g. `{ '/tmp': 'rw,size=64m' }`).
+   * @default none
+   */
+  readonly tmpfs?: Record<string, string>;
+  /**
+   * Linux capabilities to drop (e.g. `['ALL']`, then add back the few the service needs).
+   * @default none: Docker's default capability set
+   */
+  readonly dropCapabilities?: string[];
+  /**
+   * Linux capabilities to add.
+   * @default none
+   */
+  readonly addCapabilities?: string[];
+  /**
+   * Namespaced kernel parameters for this container (`net.*`, `kernel.msg*`, `kernel.sem`,
+   * `kernel.shm*`, `fs.mqueue.*`). Host sysctls do not reach containers; set those on the host.
+   * @default none
+   */
+  readonly sysctls?: Record<string, string | number>;
+  /**
+   * Files written into the container before it starts.
+   * @default none
+   */
+  readonly uploads?: FileUpload[];
+  /**
+   * Seconds `destroy` (and replacement) lets the process stop before it is killed.
+   * @default 10
+   */
+  readonly destroyGraceSeconds?: number;
+  /**
+   * The Docker host this container runs on (a replica may sit on another host than its network's
+   * default). Links work only between services on the same host.
+   * @default the network's provider
+   */
+  readonly dockerProvider?: DockerProvider;
+}
+
+/** Props of `ContainerService`. */
+export interface ContainerServiceProps extends ContainerServiceOptions {
+  /** The network the service joins; it finds other services there by alias. */
+  readonly network: ServiceNetwork;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SECRET_WORDS = new Set([
+  'PASSWORD', 'PASSWD', 'PASSPHRASE', 'SECRET', 'SECRETS', 'TOKEN', 'KEY', 'APIKEY', 'CREDENTIAL', 'CREDENTIALS', 'PRIVATE',
+]);
+const FLAG_VALUES = new Set(['yes', 'no', 'true', 'false', 'on', 'off', '0', '1']);
+const ALIAS = /^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/;
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const USER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/;
+const CAPABILITY = /^[A-Z][A-Z_]*$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const NAMESPACED_SYSCTL = [
+  /^net\.[a-z0-9_.-]+$/,
+  /^kernel\.(msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)$/,
+  /^fs\.mqueue\.[a-z0-9_]+$/,
+];
+const RESTART_POLICIES: readonly RestartPolicy[] = ['no', 'on-failure', 'always', 'unless-stopped'];
+
+/**
+ * Whether an environment variable name looks like it carries a secret: one of its `_`-separated
+ * words is PASSWORD, SECRET, TOKEN, KEY... Names ending in `_FILE` point to a secret file and are fine.
+ */
+export function looksSecret(name: string): boolean {
+  const words = name.toUpperCase().split('_');
+  if (words.length > 1 && words[words.length - 1] === 'FILE') return false;
+  return words.some((w) => SECRET_WORDS.has(w));
+}
+
+/**
+ * Escapes Terraform template sequences (`${`, `%{`) in a literal string, so text such as an nginx.conf
+ * or a shell command reaches the container as written. Strings holding tokens are left as they are.
+ */
+export function terraformLiteral(text: string): string {
+  if (Token.isUnresolved(text)) return text;
+  return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
+}
+
+/** Whether a path is absolute and already in normal form (no `..`, `.`, `//` or trailing `/`). */
+export function isAbsoluteNormalizedPath(p: string): boolean {
+  return path.posix.isAbsolute(p) && path.posix.normalize(p) === p && (p === '/' || !p.endsWith('/'));
+}
+
+/**
+ * One service of a `ServiceNetwork`: a `docker_container` with a pinned image, secure defaults
+ * (loopback-only ports, memory and CPU limits, rotated logs, `unless-stopped`), host or named volumes,
+ * secrets from sensitive variables, and links to other services by alias.
+ *
+ * Usually created with `network.addService(id, options)`.
+ */
+export class ContainerService extends Construct {
+  /** The `docker_container` resource. */
+  public readonly container: Container;
+  /** The network the service belongs to. */
+  public readonly network: ServiceNetwork;
+  /** The Docker host's provider the container runs on. */
+  public readonly dockerProvider: DockerProvider;
+  /** Image reference. */
+  public readonly image: string;
+  /** The name other services reach this one by on the network. */
+  public readonly alias: string;
+  /** Docker container name. */
+  public readonly containerName: string;
+  /** Restart policy. */
+  public readonly restart: RestartPolicy;
+  /** Hard memory limit in MiB. */
+  public readonly memoryMiB: number;
+  /** Memory plus swap limit in MiB. */
+  public readonly memorySwapMiB: number;
+  /** CPU limit in CPUs. */
+  public readonly cpus: number;
+  /** Relative CPU weight. */
+  public readonly cpuShares: number;
+  /** Log rotation size in MiB. */
+  public readonly logMaxSizeMiB: number;
+  /** Rotated log files kept. */
+  public readonly logMaxFiles: number;
+  /** Seconds given to the process to stop on destroy. */
+  public readonly destroyGraceSeconds: number;
+  /** Seconds `apply` waits for the healthcheck. */
+  public readonly waitTimeoutSeconds: number;
+  /** Whether the root filesystem is read-only. */
+  public readonly readOnlyRootFilesystem: boolean;
+  /** The healthcheck, if any. */
+  public readonly healthcheck?: HealthcheckOptions;
+
+  private readonly env = new Map<string, string>();
+  private readonly secretEnv = new Map<string, TerraformVariable>();
+  private readonly ports: PublishedPort[] = [];
+  private readonly hostVolumes: HostVolume[] = [];
+  private readonly namedVolumes: NamedVolume[] = [];
+  private readonly uploadList: FileUpload[] = [];
+  private readonly tmpfsMounts = new Map<string, string>();
+  private readonly extraAliases: string[] = [];
+  private readonly linkTargets: ContainerService[] = [];
+  private waiting: boolean;
+
+  constructor(scope: Construct, id: string, props: ContainerServiceProps) {
+    super(scope, id);
+    this.network = props.network;
+    this.dockerProvider = props.dockerProvider ?? props.network.provider;
+    this.image = props.image;
+    this.alias = props.alias ?? id;
+    this.containerName = props.containerName ?? `${props.network.networkName}-${id}`;
+    this.restart = props.restart ?? 'unless-stopped';
+    this.memoryMiB = props.memoryMiB ?? 512;
+    this.memorySwapMiB = props.memorySwapMiB ?? this.memoryMiB;
+    this.cpus = props.cpus ?? 1;
+    this.cpuShares = props.cpuShares ?? 1024;
+    this.logMaxSizeMiB = props.logMaxSizeMiB ?? 10;
+    this.logMaxFiles = props.logMaxFiles ?? 3;
+    this.destroyGraceSeconds = props.destroyGraceSeconds ?? 10;
+    this.waitTimeoutSeconds = props.waitTimeoutSeconds ?? 60;
+    this.readOnlyRootFilesystem = props.readOnlyRootFilesystem ?? false;
+    this.healthcheck = props.healthcheck;
+    this.waiting = props.waitForHealthy ?? false;
+
+    this.checkImage();
+    this.checkName('alias', this.alias, ALIAS, 'letters, digits, \'_\' and \'-\', starting and ending with a letter or digit, at most 63 characters');
+    this.checkName('containerName', this.containerName, CONTAINER_NAME, 'letters, digits, \'_\', \'.\' and \'-\', starting with a letter or digit');
+    if (!Token.isUnresolved(this.restart) && !RESTART_POLICIES.includes(this.restart)) {
+      fail(this, `restart ${quote(this.restart)} must be one of ${RESTART_POLICIES.map((r) => quote(r)).join(', ')}`);
+    }
+    this.checkInteger('memoryMiB', this.memoryMiB, 6, 'Docker needs at least 6 MiB');
+    if (!Token.isUnresolved(this.memorySwapMiB) && this.memorySwapMiB !== -1) {
+      this.checkInteger('memorySwapMiB', this.memorySwapMiB, this.memoryMiB, 'it includes memoryMiB; use -1 for unlimited swap');
+    }
+    if (!Token.isUnresolved(this.cpus) && !(Number.isFinite(this.cpus) && this.cpus >= 0.01)) {
+      fail(this, `cpus ${quote(this.cpus)} must be a number of CPUs of at least 0.01, e.g. 0.5 or 2`);
+    }
+    this.checkInteger('cpuShares', this.cpuShares, 2, 'Docker\'s default weight is 1024');
+    this.checkInteger('logMaxSizeMiB', this.logMaxSizeMiB, 1, 'logs rotate at this size');
+    this.checkInteger('logMaxFiles', this.logMaxFiles, 1, 'at least the current log file is kept');
+    this.checkInteger('destroyGraceSeconds', this.destroyGraceSeconds, 0, 'use 0 to kill the process at once');
+    this.checkInteger('waitTimeoutSeconds', this.waitTimeoutSeconds, 1, 'apply waits this long for the healthcheck');
+    if (props.user !== undefined && !Token.isUnresolved(props.user) && !USER.test(props.user)) {
+      fail(this, `user ${quote(props.user)} must be 'name', 'uid' or 'uid:gid'`);
+    }
+    if (this.healthcheck !== undefined) this.checkHealthcheck(this.healthcheck);
+    if (this.waiting && this.healthcheck === undefined) {
+      fail(this, `waitForHealthy needs a healthcheck: set healthcheck, e.g. { command: ['CMD', 'curl', '-f', 'http://127.0.0.1/health'] }`);
+    }
+    const capabilities = { drop: props.dropCapabilities ?? [], add: props.addCapabilities ?? [] };
+    for (const [which, list] of Object.entries(capabilities)) {
+      for (const cap of list) {
+        if (!Token.isUnresolved(cap) && !CAPABILITY.test(cap)) {
+          fail(this, `${which}Capabilities entry ${quote(cap)} must be a capability name in capitals, e.g. 'NET_BIND_SERVICE' or 'ALL'`);
+        }
+      }
+    }
+    const sysctls = this.checkSysctls(props.sysctls ?? {});
+
+    this.network.registerService(this);
+
+    const hc = this.healthcheck;
+    this.container = new Container(this, 'container', {
+      provider: this.dockerProvider,
+      name: this.containerName,
+      image: this.image,
+      command: props.command?.map(terraformLiteral),
+      restart: this.restart,
+      memory: this.memoryMiB,
+      memorySwap: this.memorySwapMiB,
+      // `cpus` makes kreuzwerker/docker 3.6.2 panic (issue #759); the CFS quota is the same limit.
+      cpuPeriod: 100000,
+      cpuQuota: Math.round(this.cpus * 100000),
+      cpuShares: this.cpuShares,
+      logDriver: 'json-file',
+      logOpts: { 'max-size': `${this.logMaxSizeMiB}m`, 'max-file': `${this.logMaxFiles}` },
+      user: props.user,
+      readOnly: this.readOnlyRootFilesystem ? true : undefined,
+      capabilities: capabilities.drop.length + capabilities.add.length > 0
+        ? { drop: capabilities.drop.length > 0 ? capabilities.drop : undefined, add: capabilities.add.length > 0 ? capabilities.add : undefined }
+        : undefined,
+      sysctls: Object.keys(sysctls).length > 0 ? sysctls : undefined,
+      destroyGraceSeconds: this.destroyGraceSeconds,
+      healthcheck: hc === undefined ? undefined : {
+        test: hc.command.map(terraformLiteral),
+        interval: `${hc.intervalSeconds ?? 10}s`,
+        timeout: `${hc.timeoutSeconds ?? 5}s`,
+        retries: hc.retries ?? 5,
+        startPeriod: `${hc.startPeriodSeconds ?? 0}s`,
+      },
+      wait: this.waiting ? true : undefined,
+      waitTimeout: this.waiting ? this.waitTimeoutSeconds : undefined,
+    });
+    this.renderNetworks();
+
+    for (const [name, value] of Object.entries(props.environment ?? {})) this.addEnv(name, value);
+    for (const [name, variable] of Object.entries(props.secretEnvironment ?? {})) this.addSecretEnv(name, variable);
+    for (const port of props.ports ?? []) this.addPort(port);
+    for (const [containerPath, options] of Object.entries(props.tmpfs ?? {})) this.addTmpfs(containerPath, options);
+    for (const upload of props.uploads ?? []) this.addUpload(upload);
+  }
+
+  /**
+   * Makes `target` reachable from this service as `alias` (a network alias on the shared network),
+   * creates `target` first (`depends_on`), and, when `target` has a healthcheck, makes `apply` wait
+   * until it is healthy so this service starts against a ready dependency. The modern form of
+   * `docker run --link target:alias`; unlike `--link`, every service on the network sees the alias,
+   * which is why each environment has its own network.
+   */
+  public link(target: ContainerService, alias: string = target.alias): void {
+    if (target === this) fail(this, `cannot link '${this.node.id}' to itself`);
+    if (target.network !== this.network) {
+      fail(this, `cannot link to '${target.node.id}': it is on network ${quote(target.network.networkName)}, not ${quote(this.network.networkName)}; add both services to the same ServiceNetwork`);
+    }
+    if (target.dockerProvider !== this.dockerProvider) {
+      fail(this, `cannot link to '${target.node.id}': it runs on another Docker host, where aliases do not resolve; publish a port on '${target.node.id}', use its host address, and order creation with dependOn()`);
+    }
+    if (target.dependsOnService(this)) {
+      fail(this, `cannot link to '${target.node.id}': '${target.node.id}' already depends on '${this.node.id}', and a cycle cannot be created; remove one of the links`);
+    }
+    target.addAlias(alias);
+    this.dependOn(target);
+  }
+
+  /**
+   * Creates this service after `target` (and, when `target` has a healthcheck, after it is healthy),
+   * without an alias; unlike `link`, this works across Docker hosts (e.g. a gateway in front of
+   * replicas on other hosts, reached through their published ports).
+   */
+  public dependOn(target: ContainerService): void {
+    if (target === this) fail(this, `'${this.node.id}' cannot depend on itself`);
+    if (target.dependsOnService(this)) {
+      fail(this, `cannot depend on '${target.node.id}': '${target.node.id}' already depends on '${this.node.id}', and a cycle cannot be created; remove one of the dependencies`);
+    }
+    if (!this.linkTargets.includes(target)) {
+      this.linkTargets.push(target);
+      // depends_on takes a bare address; `fqn` would render as an interpolation, which Terraform refuses.
+      const address = `${target.container.terraformResourceType}.${target.container.friendlyUniqueId}`;
+      this.container.dependsOn = [...(this.container.dependsOn ?? []), address];
+    }
+    if (target.healthcheck !== undefined) target.waitUntilHealthy();
+  }
+
+  /** Adds another name this service is reachable by on its network; an alias of another service fails. */
+  public addAlias(alias: string): string {
+    if (alias === this.alias || this.extraAliases.includes(alias)) return alias;
+    this.checkName('alias', alias, ALIAS, 'letters, digits, \'_\' and \'-\', starting and ending with a letter or digit, at most 63 characters');
+    this.network.claimName(this, alias);
+    this.extraAliases.push(alias);
+    this.renderNetworks();
+    return alias;
+  }
+
+  /** Adds a plain environment variable; secret-looking names with literal values are refused. */
+  public addEnv(name: string, value: string): string {
+    this.checkEnvName(name);
+    if (!Token.isUnresolved(value) && looksSecret(name) && !FLAG_VALUES.has(value.toLowerCase())) {
+      fail(this, `environment variable ${quote(name)} looks like a secret and must not be a literal: declare a TerraformVariable with sensitive: true and pass it with addSecretEnv(${quote(name)}, variable) or secretEnvironment`);
+    }
+    this.env.set(name, value);
+    this.renderEnv();
+    return value;
+  }
+
+  /**
+   * Adds an environment variable whose value comes from a sensitive Terraform variable, so only a
+   * `${var.…}` reference appears in the synthesized JSON. (Terraform state still holds the value:
+   * protect the state.)
+   */
+  public addSecretEnv(name: string, variable: TerraformVariable): TerraformVariable {
+    this.checkEnvName(name);
+    if (variable.sensitive !== true) {
+      fail(this, `secret environment variable ${quote(name)} takes variable '${variable.node.id}', which is not sensitive: declare it with sensitive: true`);
+    }
+    if (variable.default !== undefined) {
+      fail(this, `secret environment variable ${quote(name)} takes variable '${variable.node.id}', which has a default value that would be written to cdk.tf.json: remove the default and supply the value with TF_VAR_${variable.friendlyUniqueId} or a .tfvars file`);
+    }
+    this.secretEnv.set(name, variable);
+    this.renderEnv();
+    return variable;
+  }
+
+  /** Publishes a port, on 127.0.0.1 unless another host address is given. */
+  public addPort(port: PortMapping): PublishedPort {
+    const published: PublishedPort = {
+      containerPort: port.containerPort,
+      hostPort: port.hostPort ?? port.containerPort,
+      hostAddress: port.hostAddress ?? '127.0.0.1',
+      protocol: port.protocol ?? 'tcp',
+    };
+    for (const [what, value] of [['containerPort', published.containerPort], ['hostPort', published.hostPort]] as const) {
+      if (!Token.isUnresolved(value) && !(Number.isInteger(value) && value >= 1 && value <= 65535)) {
+        fail(this, `port ${what} ${quote(value)} must be an integer from 1 to 65535`);
+      }
+    }
+    if (!Token.isUnresolved(published.hostAddress) && !IPV4.test(published.hostAddress)) {
+      fail(this, `port hostAddress ${quote(published.hostAddress)} must be an IPv4 address, e.g. '127.0.0.1' (this host only) or '0.0.0.0' (every interface)`);
+    }
+    if (published.protocol !== 'tcp' && published.protocol !== 'udp') {
+      fail(this, `port protocol ${quote(published.protocol)} must be 'tcp' or 'udp'`);
+    }
+    this.network.claimPort(this, published);
+    if (published.hostAddress === '0.0.0.0') {
+      Annotations.of(this).addWarning(`port ${published.hostPort}/${published.protocol} is published on 0.0.0.0 (every interface of the Docker host); publish on 127.0.0.1 or one address unless it must be public`);
+    }
+    if (this.network.internal) {
+      Annotations.of(this).addWarning(`port ${published.hostPort}/${published.protocol} is published, but network ${quote(this.network.networkName)} is internal and Docker does not publish ports of containers on internal networks`);
+    }
+    this.ports.push(published);
+    this.container.putPorts(this.ports.map((p): ContainerPorts => ({
+      internal: p.containerPort,
+      external: p.hostPort,
+      ip: p.hostAddress,
+      protocol: p.protocol,
+    })));
+    return published;
+  }
+
+  /**
+   * Bind-mounts a host path. The host path must be absolute and normalized (no `..`, no trailing `/`);
+   * the data lives on the host and survives the container's replacement and `destroy`.
+   */
+  public addHostVolume(hostPath: string, containerPath: string, options: VolumeOptions = {}): HostVolume {
+    if (!Token.isUnresolved(hostPath)) {
+      if (!isAbsoluteNormalizedPath(hostPath)) {
+        fail(this, `host volume path ${quote(hostPath)} must be absolute and normalized (no '..', '.', '//' or trailing '/'), e.g. '/opt/data/mysql'`);
+      }
+      if (hostPath === '/') fail(this, `host volume path ${quote(hostPath)} would mount the host's whole filesystem; mount a directory such as '/opt/data/<service>'`);
+      if (/[:,\s]/.test(hostPath)) fail(this, `host volume path ${quote(hostPath)} must not contain ':', ',' or whitespace (Docker's bind syntax splits on them)`);
+    }
+    this.checkContainerPath('host volume containerPath', containerPath);
+    const volume: HostVolume = { hostPath, containerPath, readOnly: options.readOnly ?? false };
+    this.hostVolumes.push(volume);
+    this.renderVolumes();
+    return volume;
+  }
+
+  /**
+   * Mounts a named Docker volume (a `docker_volume` resource on this service's Docker host).
+   * `destroy` deletes the volume and its data; keep data that must outlive the stack on a host volume.
+   */
+  public addNamedVolume(id: string, containerPath: string, options: NamedVolumeOptions = {}): NamedVolume {
+    if (this.node.tryFindChild(id) !== undefined) fail(this, `named volume '${id}' already exists; give each volume its own id`);
+    this.checkContainerPath('named volume containerPath', containerPath);
+    const volumeName = options.volumeName ?? `${this.containerName}-${id}`;
+    this.checkName('volumeName', volumeName, CONTAINER_NAME, 'letters, digits, \'_\', \'.\' and \'-\', starting with a letter or digit');
+    const volume = new Volume(this, id, { provider: this.dockerProvider, name: volumeName });
+    const named: NamedVolume = { volume, containerPath, readOnly: options.readOnly ?? false };
+    this.namedVolumes.push(named);
+    this.renderVolumes();
+    return named;
+  }
+
+  /** Mounts a tmpfs (memory-backed, lost on restart), e.g. for a read-only root filesystem. */
+  public addTmpfs(containerPath: string, mountOptions: string = ''): string {
+    this.checkContainerPath('tmpfs path', containerPath);
+    if (/[\s;]/.test(mountOptions)) fail(this, `tmpfs options ${quote(mountOptions)} for ${quote(containerPath)} must be a comma-separated list such as 'rw,size=64m'`);
+    this.tmpfsMounts.set(containerPath, mountOptions);
+    this.container.tmpfs = Object.fromEntries([...this.tmpfsMounts].map(([p, o]) => [terraformLiteral(p), terraformLiteral(o)]));
+    return containerPath;
+  }
+
+  /** Writes a file into the container before it starts; a change of content replaces the container. */
+  public addUpload(upload: FileUpload): FileUpload {
+    if (!Token.isUnresolved(upload.path)) {
+      if (!isAbsoluteNormalizedPath(upload.path) || upload.path === '/') {
+        fail(this, `upload path ${quote(upload.path)} must be an absolute, normalized file path, e.g. '/etc/nginx/nginx.conf'`);
+      }
+      if (this.uploadList.some((u) => u.path === upload.path)) {
+        fail(this, `upload path ${quote(upload.path)} is already uploaded; merge the contents into one file`);
+      }
+    }
+    this.uploadList.push(upload);
+    this.container.putUpload(this.uploadList.map((u): ContainerUpload => ({
+      file: terraformLiteral(u.path),
+      content: terraformLiteral(u.content),
+      executable: u.executable === true ? true : undefined,
+    })));
+    return upload;
+  }
+
+  /** Make `apply` wait until the healthcheck passes (services linked to this one start after that). */
+  public waitUntilHealthy(): void {
+    if (this.healthcheck === undefined) {
+      fail(this, `waitForHealthy needs a healthcheck: set healthcheck, e.g. { command: ['CMD', 'curl', '-f', 'http://127.0.0.1/health'] }`);
+    }
+    this.waiting = true;
+    this.container.wait = true;
+    this.container.waitTimeout = this.waitTimeoutSeconds;
+  }
+
+  /** Every name this service is reachable by on its network (a copy). */
+  public get aliases(): string[] {
+    return [this.alias, ...this.extraAliases];
+  }
+
+  /** Whether `apply` waits for this service to be healthy. */
+  public get waitsForHealthy(): boolean {
+    return this.waiting;
+  }
+
+  /** Published ports (a copy). */
+  public get publishedPorts(): PublishedPort[] {
+    return [...this.ports];
+  }
+
+  /** Host bind mounts (a copy). */
+  public get hostVolumeMounts(): HostVolume[] {
+    return [...this.hostVolumes];
+  }
+
+  /** Named volume mounts (a copy). */
+  public get namedVolumeMounts(): NamedVolume[] {
+    return [...this.namedVolumes];
+  }
+
+  /** tmpfs mount paths (a copy). */
+  public get tmpfsPaths(): string[] {
+    return [...this.tmpfsMounts.keys()];
+  }
+
+  /** Services this one links to or depends on (a copy). */
+  public get links(): ContainerService[] {
+    return [...this.linkTargets];
+  }
+
+  /** Whether this service depends on `other`, directly or through its links. */
+  public dependsOnService(other: ContainerService): boolean {
+    const seen = new Set<ContainerService>();
+    const visit = (s: ContainerService): boolean => {
+      if (seen.has(s)) return false;
+      seen.add(s);
+      return s.linkTargets.some((t) => t === other || visit(t));
+    };
+    return visit(this);
+  }
+
+  private renderNetworks(): void {
+    this.container.putNetworksAdvanced([{
+      name: this.network.resourceOn(this.dockerProvider).name,
+      aliases: this.aliases,
+    }]);
+  }
+
+  private renderEnv(): void {
+    const entries = [
+      ...[...this.env].map(([name, value]) => `${name}=${terraformLiteral(value)}`),
+      ...[...this.secretEnv].map(([name, variable]) => `${name}=${variable.stringValue}`),
+    ];
+    this.container.env = entries;
+  }
+
+  private renderVolumes(): void {
+    this.container.putVolumes([
+      ...this.hostVolumes.map((v): ContainerVolumes => ({
+        hostPath: terraformLiteral(v.hostPath),
+        containerPath: terraformLiteral(v.containerPath),
+        readOnly: v.readOnly ? true : undefined,
+      })),
+      ...this.namedVolumes.map((v): ContainerVolumes => ({
+        volumeName: v.volume.name,
+        containerPath: terraformLiteral(v.containerPath),
+        readOnly: v.readOnly ? true : undefined,
+      })),
+    ]);
+  }
+
+  private checkEnvName(name: string): void {
+    if (!ENV_NAME.test(name)) {
+      fail(this, `environment variable name ${quote(name)} must contain only letters, digits and '_' and not start with a digit`);
+    }
+    if (this.env.has(name) || this.secretEnv.has(name)) {
+      fail(this, `environment variable ${quote(name)} is already set; set each variable once`);
+    }
+  }
+
+  private checkContainerPath(what: string, containerPath: string): void {
+    if (Token.isUnresolved(containerPath)) return;
+    if (!isAbsoluteNormalizedPath(containerPath) || containerPath === '/') {
+      fail(this, `${what} ${quote(containerPath)} must be an absolute, normalized path other than '/', e.g. '/var/lib/mysql'`);
+    }
+    if (/[:,\s]/.test(containerPath)) fail(this, `${what} ${quote(containerPath)} must not contain ':', ',' or whitespace`);
+    const taken = [
+      ...this.hostVolumes.map((v) => v.containerPath),
+      ...this.namedVolumes.map((v) => v.containerPath),
+      ...this.tmpfsMounts.keys(),
+    ];
+    if (taken.includes(containerPath)) {
+      fail(this, `${what} ${quote(containerPath)} is already mounted; mount each container path once`);
+    }
+  }
+
+  private checkImage(): void {
+    const image = this.image;
+    if (Token.isUnresolved(image)) return;
+    if (image.length === 0 || /[\s"'`$;]/.test(image)) {
+      fail(this, `image ${quote(image)} must be an image reference such as 'mariadb:10.11' (no whitespace or quotes)`);
+    }
+    if (image.includes('@')) return;
+    const lastPart = image.slice(image.lastIndexOf('/') + 1);
+    const colon = lastPart.indexOf(':');
+    const tag = colon === -1 ? undefined : lastPart.slice(colon + 1);
+    if (tag === '') fail(this, `image ${quote(image)} ends with ':'; give a tag such as ${quote(`${image}1.0`)}`);
+    if (tag === undefined || tag === 'latest') {
+      Annotations.of(this).addWarning(`image ${quote(image)} is not pinned (${tag === undefined ? 'no tag' : ':latest'}): a rebuild or pull can change what runs; pin a version tag or a digest`);
+    }
+  }
+
+  private checkName(what: string, value: string, pattern: RegExp, rule: string): void {
+    if (!Token.isUnresolved(value) && !pattern.test(value)) fail(this, `${what} ${quote(value)} must contain only ${rule}`);
+  }
+
+  private checkInteger(what: string, value: number, min: number, why: string): void {
+    if (Token.isUnresolved(value)) return;
+    if (!Number.isInteger(value) || value < min) fail(this, `${what} ${quote(value)} must be an integer of at least ${min} (${why})`);
+  }
+
+  private checkHealthcheck(hc: HealthcheckOptions): void {
+    const [kind, ...rest] = hc.command;
+    if ((kind !== 'CMD' && kind !== 'CMD-SHELL') || rest.length === 0 || (kind === 'CMD-SHELL' && rest.length !== 1)) {
+      fail(this, `healthcheck command ${quote(JSON.stringify(hc.command))} must be ['CMD', program, ...args] or ['CMD-SHELL', 'shell command']`);
+    }
+    this.checkInteger('healthcheck intervalSeconds', hc.intervalSeconds ?? 10, 1, 'time between checks');
+    this.checkInteger('healthcheck timeoutSeconds', hc.timeoutSeconds ?? 5, 1, 'time one check may take');
+    this.checkInteger('healthcheck retries', hc.retries ?? 5, 1, 'failures before unhealthy');
+    this.checkInteger('healthcheck startPeriodSeconds', hc.startPeriodSeconds ?? 0, 0, 'grace period after start');
+  }
+
+  private checkSysctls(sysctls: Record<string, string | number>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(sysctls)) {
+      if (!NAMESPACED_SYSCTL.some((re) => re.test(key))) {
+        fail(this, `sysctl ${quote(key)} is not namespaced, so Docker cannot set it per container; set it on the host (SysctlProfile) or use a namespaced key (net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*)`);
+      }
+      const text = String(value);
+      if (!Token.isUnresolved(text) && !/^[A-Za-z0-9 .:_-]+$/.test(text.replace(/\t/g, ' '))) {
+        fail(this, `sysctl ${quote(key)} value ${quote(text)} must be plain numbers or words, e.g. '4096' or '1024 65000'`);
+      }
+      out[key] = text;
+    }
+    return out;
+  }
+}

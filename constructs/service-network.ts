@@ -1,0 +1,171 @@
+import { Network } from '@cdktf/provider-docker/lib/network';
+import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import { Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { quote } from '../renderers/invalid-input';
+import { ContainerService, ContainerServiceOptions, PublishedPort } from './container-service';
+import { DatabaseService, DatabaseServiceOptions } from './database-service';
+import { fail } from './validation';
+
+/** Props of `ServiceNetwork`. */
+export interface ServiceNetworkProps {
+  /** The Docker host the network (and, by default, its services) lives on; stacks create it (see `DockerHost`). */
+  readonly provider: DockerProvider;
+  /**
+   * Docker network name; one network per environment, so `db` never resolves to another
+   * environment's container.
+   * @default the construct path joined with '-', e.g. 'dev-services'
+   */
+  readonly networkName?: string;
+  /**
+   * IPv4 subnet in CIDR notation (e.g. '172.28.0.0/24'), with the host bits zero.
+   * @default Docker picks a free subnet
+   */
+  readonly subnet?: string;
+  /**
+   * An internal network has no route to the outside world (and Docker publishes no ports of its containers).
+   * @default false
+   */
+  readonly internal?: boolean;
+}
+
+const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/**
+ * A user-defined Docker network: the place where an environment's services find each other by alias
+ * (the modern replacement for `docker run --link`). `addService` and `addDatabase` create its services.
+ */
+export class ServiceNetwork extends Construct {
+  /** The `docker_network` resource on the network's own Docker host. */
+  public readonly resource: Network;
+  /** The Docker host's provider. */
+  public readonly provider: DockerProvider;
+  /** Docker network name. */
+  public readonly networkName: string;
+  /** IPv4 subnet, if one was given. */
+  public readonly subnet?: string;
+  /** Whether the network is internal-only. */
+  public readonly internal: boolean;
+
+  private readonly serviceList: ContainerService[] = [];
+  private readonly names = new Map<string, ContainerService>();
+  private readonly networksByProvider = new Map<DockerProvider, Network>();
+
+  constructor(scope: Construct, id: string, props: ServiceNetworkProps) {
+    super(scope, id);
+    this.provider = props.provider;
+    this.networkName = props.networkName ?? this.node.path.replace(/[^a-zA-Z0-9_.-]+/g, '-');
+    this.subnet = props.subnet;
+    this.internal = props.internal ?? false;
+
+    if (!Token.isUnresolved(this.networkName) && !NETWORK_NAME.test(this.networkName)) {
+      fail(this, `networkName ${quote(this.networkName)} must contain only letters, digits, '_', '.' and '-', starting with a letter or digit`);
+    }
+    if (this.subnet !== undefined && !Token.isUnresolved(this.subnet)) this.checkSubnet(this.subnet);
+
+    this.resource = this.createNetwork('network', this.provider);
+  }
+
+  /** Adds a service to the network; ids are unique per network. */
+  public addService(id: string, options: ContainerServiceOptions): ContainerService {
+    this.checkNewId(id);
+    return new ContainerService(this, id, { ...options, network: this });
+  }
+
+  /** Adds a MySQL-compatible database (see `DatabaseService`); ids are unique per network. */
+  public addDatabase(id: string, options: DatabaseServiceOptions): DatabaseService {
+    this.checkNewId(id);
+    return new DatabaseService(this, id, { ...options, network: this });
+  }
+
+  /** The network's services (a copy). */
+  public get services(): ContainerService[] {
+    return [...this.serviceList];
+  }
+
+  /** The service reachable by `name` (alias or container name), if any. */
+  public tryFindService(name: string): ContainerService | undefined {
+    return this.names.get(name);
+  }
+
+  /**
+   * The `docker_network` for a Docker host: the network's own resource, or a network of the same name
+   * created on another host the first time one of its services runs there.
+   */
+  public resourceOn(provider: DockerProvider): Network {
+    if (provider === this.provider) return this.resource;
+    const existing = this.networksByProvider.get(provider);
+    if (existing !== undefined) return existing;
+    return this.createNetwork(`network-${provider.node.id}`, provider);
+  }
+
+  /** Called by `ContainerService` when it joins: claims its alias and container name. */
+  public registerService(service: ContainerService): void {
+    this.claimName(service, service.alias);
+    if (service.containerName !== service.alias) this.claimName(service, service.containerName);
+    this.serviceList.push(service);
+  }
+
+  /** Claims a name (alias or container name) on the network for `service`; another owner fails. */
+  public claimName(service: ContainerService, name: string): void {
+    if (Token.isUnresolved(name)) return;
+    const owner = this.names.get(name);
+    if (owner !== undefined && owner !== service) {
+      fail(service, `alias ${quote(name)} is already used by service '${owner.node.id}' on network ${quote(this.networkName)}; each name resolves to one service, so choose another alias`);
+    }
+    this.names.set(name, service);
+  }
+
+  /** Fails when another service on the same Docker host already publishes the same host port. */
+  public claimPort(service: ContainerService, port: PublishedPort): void {
+    if (Token.isUnresolved(port.hostPort) || Token.isUnresolved(port.hostAddress)) return;
+    for (const other of this.serviceList) {
+      if (other.dockerProvider !== service.dockerProvider) continue;
+      const clash = other.publishedPorts.find((p) =>
+        p.hostPort === port.hostPort && p.protocol === port.protocol &&
+        (p.hostAddress === port.hostAddress || p.hostAddress === '0.0.0.0' || port.hostAddress === '0.0.0.0'));
+      if (clash !== undefined) {
+        const who = other === service ? 'this service' : `service '${other.node.id}'`;
+        fail(service, `host port ${port.hostAddress}:${port.hostPort}/${port.protocol} is already published by ${who} on the same Docker host; choose another hostPort`);
+      }
+    }
+  }
+
+  private createNetwork(id: string, provider: DockerProvider): Network {
+    const network = new Network(this, id, {
+      provider,
+      name: this.networkName,
+      driver: 'bridge',
+      internal: this.internal ? true : undefined,
+      ipamConfig: this.subnet === undefined ? undefined : [{ subnet: this.subnet }],
+    });
+    this.networksByProvider.set(provider, network);
+    return network;
+  }
+
+  private checkNewId(id: string): void {
+    if (this.node.tryFindChild(id) !== undefined) {
+      fail(this, `a service with id '${id}' already exists on network ${quote(this.networkName)}; give each service its own id`);
+    }
+  }
+
+  private checkSubnet(subnet: string): void {
+    const m = CIDR.exec(subnet);
+    const octets = m === null ? [] : m.slice(1, 5).map(Number);
+    const prefix = m === null ? NaN : Number(m[5]);
+    if (m === null || octets.some((o) => o > 255) || prefix > 32) {
+      fail(this, `subnet ${quote(subnet)} must be an IPv4 CIDR such as '172.28.0.0/24'`);
+    }
+    if (prefix < 8 || prefix > 29) {
+      fail(this, `subnet ${quote(subnet)} must have a prefix length from /8 to /29 (a /29 holds 5 containers after the gateway)`);
+    }
+    const address = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
+    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+    const base = (address & mask) >>> 0;
+    if (base !== address) {
+      const fixed = [24, 16, 8, 0].map((s) => (base >>> s) & 255).join('.');
+      fail(this, `subnet ${quote(subnet)} has host bits set; use ${quote(`${fixed}/${prefix}`)}`);
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import { App } from 'cdktf';
+import { EnvironmentConfig } from './stacks/environment-config';
+import { loadEnvironmentFile } from './stacks/environment-file';
+import { EnvironmentStack } from './stacks/environment-stack';
+import { DEFAULT_ENVIRONMENTS } from './stacks/environments';
+
+// The default environments, plus any JSON/YAML environment files listed in KVMS_ENVIRONMENT_FILES
+// (comma-separated); a file's environment replaces a default of the same name.
+const files = (process.env.KVMS_ENVIRONMENT_FILES ?? '').split(',').filter((f) => f.trim() !== '');
+const fromFiles = files.map((f) => loadEnvironmentFile(f.trim()));
+const environments: EnvironmentConfig[] = [
+  ...DEFAULT_ENVIRONMENTS.filter((d) => !fromFiles.some((f) => f.name === d.name)),
+  ...fromFiles,
+];
+
+const app = new App();
+for (const config of environments) new EnvironmentStack(app, config);
+app.synth();

@@ -4,9 +4,9 @@
 #   scripts/docker-engine.sh start|stop|env
 # `env` prints the DOCKER_HOST line to eval. The data root lives in the cache so imported images survive.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/toolchain-env.sh"
-run="$KVMS_CACHE/docker-run"
+# Its own place, apart from the toolchain cache (KVMS_CACHE), so every script and test finds one engine.
+state="${KVMS_DOCKER_STATE:-${XDG_CACHE_HOME:-$HOME/.cache}/cdktf-kvm-microservices}"
+run="$state/docker-run"
 sock="$run/docker.sock"
 pidfile="$run/dockerd.pid"
 
@@ -14,10 +14,10 @@ case "${1:-}" in
   env) echo "export DOCKER_HOST=unix://$sock" ;;
   start)
     command -v dockerd >/dev/null || { echo "docker-engine: dockerd missing (apt-get install docker.io)" >&2; exit 1; }
-    mkdir -p "$run" "$KVMS_CACHE/docker-data"
+    mkdir -p "$run" "$state/docker-data"
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then echo "docker-engine: already running" >&2; exit 0; fi
     dockerd --iptables=false --ip-masq=false --storage-driver=vfs \
-      --data-root "$KVMS_CACHE/docker-data" --exec-root "$run/exec" --pidfile "$pidfile" \
+      --data-root "$state/docker-data" --exec-root "$run/exec" --pidfile "$pidfile" \
       -H "unix://$sock" > "$run/dockerd.log" 2>&1 &
     for _ in $(seq 1 60); do
       DOCKER_HOST="unix://$sock" docker version >/dev/null 2>&1 && { echo "docker-engine: up at unix://$sock" >&2; exit 0; }

@@ -111,6 +111,7 @@ export function loadEnvironmentFile(file: string): EnvironmentConfig {
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : `${typeof value} ${JSON.stringify(value)}`;
 }
@@ -121,7 +122,8 @@ function checkObject(file: string, at: string, value: unknown, fields: Readonly<
   }
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (!(key in fields)) {
+    // Own keys only: `in` would also accept Object.prototype's (toString, constructor, __proto__).
+    if (!Object.hasOwn(fields, key)) {
       throw new EnvironmentFileError(file, join(at, key), `unknown key; the keys here are ${Object.keys(fields).join(', ')} (check the spelling)`);
     }
   }

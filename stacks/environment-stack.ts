@@ -108,7 +108,9 @@ export class EnvironmentStack extends TerraformStack {
     });
     for (const replica of [...this.storefront, ...this.inventory]) this.gateway.service.dependOn(replica);
 
-    new TerraformOutput(this, 'gateway_url', { value: this.gateway.url, description: 'Where the gateway answers' });
+    // gateway.url is the URL on the gateway's Docker host; a KVM host is reached at its private address.
+    const gatewayUrl = primary.address !== undefined && this.gateway.hostAddress === '0.0.0.0' ? `http://${primary.address}:${config.gateway.hostPort}` : this.gateway.url;
+    new TerraformOutput(this, 'gateway_url', { value: gatewayUrl, description: 'Where the gateway answers' });
     new TerraformOutput(this, 'host_addresses', { value: this.kvmHosts.map((h) => h.address), description: 'Private addresses of the KVM hosts' });
     new TerraformOutput(this, 'docker_host_urls', { value: this.kvmHosts.map((h) => h.dockerHostUrl), description: 'Docker hosts of the environment' });
   }
@@ -123,7 +125,9 @@ export class EnvironmentStack extends TerraformStack {
         return;
       case 'pg':
         // The connection string comes from PG_CONN_STR when `init` runs: no credentials in the JSON.
-        new PgBackend(this, { connStr: '', schemaName: backend.schemaName });
+        // cdktf requires connStr, but an explicit "" makes OpenTofu ignore PG_CONN_STR (and connect to
+        // localhost:5432), so the attribute is removed from the JSON.
+        new PgBackend(this, { connStr: '', schemaName: backend.schemaName }).addOverride('conn_str', undefined);
         return;
       case 's3':
         // use_lockfile (OpenTofu/Terraform >= 1.10) is newer than cdktf's S3 backend type.

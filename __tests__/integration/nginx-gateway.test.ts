@@ -1,0 +1,361 @@
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import { TerraformStack, Testing } from 'cdktf';
+import { NginxGateway } from '../../constructs/nginx-gateway';
+import { ServiceNetwork } from '../../constructs/service-network';
+import { NginxGatewayModel, renderNginxConfig } from '../../renderers/nginx-config';
+import { inDirectory, sampleGateways } from '../fixtures/gateway-models';
+
+// Real nginx (Debian's nginx-light) checks and runs rendered configurations on loopback. Ports are
+// 28080-28082, apart from the benchmark's (18081-18082, 8080, 5000, 8090).
+const NGINX = 'nginx';
+const GATEWAY_PORT = 28080;
+const FRONTEND_PORT = 28081;
+const INVENTORY_PORT = 28082;
+
+jest.setTimeout(60_000);
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nginx-gateway-'));
+  fs.chmodSync(dir, 0o755); // workers run as nobody and may need the temp paths
+  return dir;
+}
+
+function writeSelfSignedCertificate(dir: string): void {
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=shop.example.no', '-days', '1',
+      '-keyout', path.join(dir, 'tls.key'), '-out', path.join(dir, 'tls.crt')],
+    { stdio: 'ignore', timeout: 20_000 },
+  );
+}
+
+/** Runs `nginx -t` on a rendered model; returns the exit status and everything nginx printed. */
+function nginxTest(model: NginxGatewayModel, dir: string): { status: number | null; output: string } {
+  const conf = path.join(dir, 'nginx.conf');
+  fs.writeFileSync(conf, renderNginxConfig(model));
+  const r = spawnSync(NGINX, ['-t', '-c', conf], { encoding: 'utf8', timeout: 20_000 });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+describe('nginx -t accepts every rendered sample', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+  test.each(Object.keys(sampleGateways))('the %s gateway passes nginx -t without warnings', (name) => {
+    // GIVEN the unit tests' model, with its files (pid, logs, temp, TLS key pair) in a temp dir
+    const dir = tempDir();
+    dirs.push(dir);
+    writeSelfSignedCertificate(dir);
+
+    // WHEN nginx checks it
+    const { status, output } = nginxTest(inDirectory(sampleGateways[name], dir), dir);
+
+    // THEN
+    expect(output).toContain('test is successful');
+    expect(output).not.toMatch(/\[(warn|emerg|alert|crit)\]/);
+    expect(status).toBe(0);
+  });
+});
+
+describe("nginx -t accepts the NginxGateway construct's configuration", () => {
+  test('with the network aliases resolved as Docker would, in a private mount namespace', () => {
+    // GIVEN the construct's config for the article's services, reached by alias
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'dev');
+    const network = new ServiceNetwork(stack, 'services', { provider: new DockerProvider(stack, 'docker', {}) });
+    for (const id of ['web1', 'web2', 'api1', 'api2']) network.addService(id, { image: 'shop:1.0' });
+    const gateway = new NginxGateway(stack, 'gateway', {
+      network,
+      serverNames: ['shop.example.no'],
+      pools: [
+        { name: 'frontend_pool', servers: [{ host: 'web1', port: 8080 }, { host: 'web2', port: 8080 }] },
+        { name: 'inventory_api', servers: [{ host: 'api1', port: 5000 }, { host: 'api2', port: 5000 }] },
+      ],
+      routes: [
+        { path: '/', pool: 'frontend_pool' },
+        { path: '/api/inventory', pool: 'inventory_api' },
+      ],
+    });
+    const dir = tempDir();
+    try {
+      fs.writeFileSync(path.join(dir, 'nginx.conf'), gateway.config);
+      fs.writeFileSync(path.join(dir, 'hosts'), '127.0.0.1 localhost\n127.0.0.2 web1\n127.0.0.3 web2\n127.0.0.4 api1\n127.0.0.5 api2\n');
+      fs.mkdirSync(path.join(dir, 'var-lib-nginx'));
+
+      // WHEN nginx checks it, with /etc/hosts and nginx's compiled-in temp dir replaced for this process only
+      const script = [
+        `mount --bind ${path.join(dir, 'hosts')} /etc/hosts`,
+        `mount --bind ${path.join(dir, 'var-lib-nginx')} /var/lib/nginx`,
+        // stdout to a file: the config logs to /dev/stdout, which cannot be opened on Node's socket pipes
+        `${NGINX} -t -c ${path.join(dir, 'nginx.conf')} > ${path.join(dir, 'out')} 2>&1; s=$?; cat ${path.join(dir, 'out')}; exit $s`,
+      ].join(' && ');
+      const r = spawnSync('unshare', ['--mount', 'sh', '-c', script], { encoding: 'utf8', timeout: 20_000 });
+      const output = `${r.stdout}${r.stderr}`;
+
+      // THEN
+      expect(output).toContain('test is successful');
+      expect(output).not.toMatch(/\[(warn|emerg|alert|crit)\]/);
+      expect(r.status).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// ---- live gateway in front of four Node backends on 127.0.0.2-5 ----
+
+interface Seen {
+  readonly backend: string;
+  readonly url: string;
+  readonly httpVersion: string;
+  readonly headers: http.IncomingHttpHeaders;
+}
+
+/** A backend that answers JSON describing the request, can hang, and counts its connections. */
+class Backend {
+  readonly server: http.Server;
+  hang = false;
+  connections = 0;
+  readonly seen: Seen[] = [];
+
+  constructor(readonly address: string, readonly port: number) {
+    this.server = http.createServer((req, res) => {
+      const seen: Seen = { backend: address, url: req.url ?? '', httpVersion: req.httpVersion, headers: req.headers };
+      this.seen.push(seen);
+      if (this.hang) return; // never answers; sockets are destroyed in stop()
+      const body = JSON.stringify({ ...seen, padding: 'x'.repeat(2000) });
+      res.writeHead(200, { 'content-type': 'application/json', 'x-backend': address });
+      res.end(body);
+    });
+    this.server.keepAliveTimeout = 120_000;
+    this.server.on('connection', () => {
+      this.connections += 1;
+    });
+  }
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.port, this.address, () => resolve());
+    });
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.server.listening) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}
+
+interface Reply {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+function get(urlPath: string, headers: http.OutgoingHttpHeaders = {}, timeoutMs = 8000): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port: GATEWAY_PORT, path: urlPath, headers, agent: false, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer to ${urlPath} within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const json = (r: Reply): Seen => JSON.parse(r.body.toString('utf8')) as Seen;
+
+function waitForPort(port: number, host: string, limitMs: number): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      const s = net.connect(port, host);
+      s.once('connect', () => {
+        s.destroy();
+        resolve();
+      });
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on ${host}:${port}`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+function stopProcess(child: ChildProcess, limitMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** The live gateway: the article's two pools on loopback, short timeouts so the hang test is quick. */
+const liveGateway: NginxGatewayModel = {
+  pools: [
+    {
+      name: 'frontend_pool',
+      servers: [
+        { host: '127.0.0.2', port: FRONTEND_PORT },
+        { host: '127.0.0.3', port: FRONTEND_PORT },
+      ],
+    },
+    {
+      name: 'inventory_api',
+      servers: [
+        { host: '127.0.0.4', port: INVENTORY_PORT },
+        { host: '127.0.0.5', port: INVENTORY_PORT },
+      ],
+    },
+  ],
+  routes: [
+    { path: '/', pool: 'frontend_pool', connectTimeoutSeconds: 1, readTimeoutSeconds: 1, sendTimeoutSeconds: 1 },
+    {
+      path: '/api/inventory',
+      pool: 'inventory_api',
+      stripPrefix: true,
+      connectTimeoutSeconds: 1,
+      readTimeoutSeconds: 1,
+      sendTimeoutSeconds: 1,
+      retryTimeoutSeconds: 3,
+    },
+    { path: '/api/reports', pool: 'inventory_api', exact: true, readTimeoutSeconds: 1, maxTries: 1 },
+  ],
+  serverNames: ['shop.example.no'],
+  listenAddress: '127.0.0.1',
+  listenPort: GATEWAY_PORT,
+  backlog: 4096,
+  process: { workerProcesses: 1, accessLogPath: 'off' },
+};
+
+describe('a live gateway in front of real backends', () => {
+  const frontend = [new Backend('127.0.0.2', FRONTEND_PORT), new Backend('127.0.0.3', FRONTEND_PORT)];
+  const inventory = [new Backend('127.0.0.4', INVENTORY_PORT), new Backend('127.0.0.5', INVENTORY_PORT)];
+  const backends = [...frontend, ...inventory];
+  let dir = '';
+  let nginx: ChildProcess | undefined;
+  let nginxOutput = '';
+
+  beforeAll(async () => {
+    await Promise.all(backends.map((b) => b.start()));
+    dir = tempDir();
+    const model = inDirectory(liveGateway, dir);
+    const check = nginxTest(model, dir);
+    if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.output}`);
+    nginx = spawn(NGINX, ['-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    nginx.stdout?.on('data', (d: Buffer) => (nginxOutput += d.toString()));
+    nginx.stderr?.on('data', (d: Buffer) => (nginxOutput += d.toString()));
+    await waitForPort(GATEWAY_PORT, '127.0.0.1', 10_000);
+  });
+
+  afterAll(async () => {
+    if (nginx) await stopProcess(nginx, 5000);
+    await Promise.all(backends.map((b) => b.stop()));
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('each route reaches its own pool, with the prefix stripped where asked', async () => {
+    const front: string[] = [];
+    const inv: Seen[] = [];
+    for (let i = 0; i < 6; i++) {
+      front.push(json(await get(`/catalog/${i}`)).backend);
+      inv.push(json(await get(`/api/inventory/items/${i}?sku=A${i}`)));
+    }
+    const report = await get('/api/reports');
+
+    expect(new Set(front)).toEqual(new Set(['127.0.0.2', '127.0.0.3']));
+    expect(new Set(inv.map((s) => s.backend))).toEqual(new Set(['127.0.0.4', '127.0.0.5']));
+    expect(inv.map((s) => s.url)).toEqual([0, 1, 2, 3, 4, 5].map((i) => `/items/${i}?sku=A${i}`));
+    expect(report.status).toBe(200);
+    expect(['127.0.0.4', '127.0.0.5']).toContain(json(report).backend);
+    expect(json(report).url).toBe('/api/reports');
+  });
+
+  test('forwarding headers arrive at the backend over HTTP/1.1 keepalive, a forged X-Forwarded-For is replaced', async () => {
+    const seen = json(await get('/api/inventory/stock', { host: 'shop.example.no', 'x-forwarded-for': '203.0.113.9' }));
+
+    expect(seen.headers.host).toBe('shop.example.no');
+    expect(seen.headers['x-real-ip']).toBe('127.0.0.1');
+    expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen.headers['x-forwarded-proto']).toBe('http');
+    expect(seen.headers['x-forwarded-host']).toBe('shop.example.no');
+    expect(seen.httpVersion).toBe('1.1');
+    expect(seen.headers.connection).toBeUndefined();
+  });
+
+  test('upstream connections are reused across requests', async () => {
+    const before = inventory.reduce((n, b) => n + b.connections, 0);
+    for (let i = 0; i < 40; i++) expect((await get('/api/inventory/ping')).status).toBe(200);
+    const opened = inventory.reduce((n, b) => n + b.connections, 0) - before;
+
+    expect(opened).toBeLessThanOrEqual(2);
+  });
+
+  test('JSON responses are gzipped, with Vary, security headers and no version in Server', async () => {
+    const r = await get('/catalog/big', { 'accept-encoding': 'gzip' });
+
+    expect(r.status).toBe(200);
+    expect(r.headers['content-encoding']).toBe('gzip');
+    expect(r.headers.vary).toBe('Accept-Encoding');
+    expect(JSON.parse(zlib.gunzipSync(r.body).toString('utf8')).url).toBe('/catalog/big');
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+    expect(r.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(r.headers.server).toBe('nginx');
+  });
+
+  test('a stopped backend causes no failed request: traffic fails over to the other server of the pool', async () => {
+    // GIVEN one frontend server stopped while the gateway holds keepalive connections to it
+    await frontend[1].stop();
+
+    // WHEN a burst of concurrent requests arrives
+    const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => get(`/failover/${i}`)));
+
+    // THEN every request succeeds, served by the remaining server
+    expect(replies.map((r) => r.status)).toEqual(replies.map(() => 200));
+    expect(new Set(replies.map((r) => json(r).backend))).toEqual(new Set(['127.0.0.2']));
+  });
+
+  test('a hung backend does not hold requests beyond the configured timeouts', async () => {
+    // GIVEN one inventory server that accepts requests and never answers
+    inventory[1].hang = true;
+    const hungBefore = inventory[1].seen.length;
+
+    // WHEN requests arrive: the gateway gives up on the hung server after readTimeoutSeconds (1 s) and
+    // retries the other (the client would abort after 8 s)
+    const replies = await Promise.all(Array.from({ length: 4 }, (_, i) => get(`/api/inventory/slow/${i}`)));
+
+    // THEN every request is answered by the healthy server, and the hung one was tried
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(new Set(replies.map((r) => r.headers['x-backend']))).toEqual(new Set(['127.0.0.4']));
+    expect(inventory[1].seen.length).toBeGreaterThan(hungBefore);
+
+    // AND when the whole pool hangs, the gateway answers 504 itself instead of waiting
+    inventory[0].hang = true;
+    const [tried, single] = await Promise.all([get('/api/inventory/slow/all'), get('/api/reports')]);
+    expect(tried.status).toBe(504);
+    expect(single.status).toBe(504);
+    expect(nginxOutput).not.toMatch(/\[emerg\]/);
+  });
+});

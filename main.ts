@@ -8,6 +8,12 @@ import { DEFAULT_ENVIRONMENTS } from './stacks/environments';
 // (comma-separated); a file's environment replaces a default of the same name.
 const files = (process.env.KVMS_ENVIRONMENT_FILES ?? '').split(',').filter((f) => f.trim() !== '');
 const fromFiles = files.map((f) => loadEnvironmentFile(f.trim()));
+fromFiles.forEach((config, i) => {
+  const first = fromFiles.findIndex((other) => other.name === config.name);
+  if (first !== i) {
+    throw new Error(`environment files ${files[first].trim()} and ${files[i].trim()} both define the environment "${config.name}"; rename one of them`);
+  }
+});
 const environments: EnvironmentConfig[] = [
   ...DEFAULT_ENVIRONMENTS.filter((d) => !fromFiles.some((f) => f.name === d.name)),
   ...fromFiles,

@@ -5,7 +5,7 @@ import { EnvironmentConfig } from './environment-config';
 
 /** A field of the environment file format: its type, whether it is required, and what is inside. */
 type Field =
-  | { readonly type: 'string' | 'boolean'; readonly optional?: boolean; readonly oneOf?: readonly string[] }
+  | { readonly type: 'string' | 'boolean'; readonly optional?: boolean; readonly oneOf?: readonly string[]; readonly pattern?: { readonly re: RegExp; readonly fix: string } }
   | { readonly type: 'integer' | 'number'; readonly optional?: boolean; readonly min?: number; readonly max?: number }
   | { readonly type: 'string[]'; readonly optional?: boolean; readonly minItems?: number }
   | { readonly type: 'object'; readonly optional?: boolean; readonly fields: Readonly<Record<string, Field>> }
@@ -27,7 +27,8 @@ const appService: Field = {
 
 /** The format of an environment file: the same shape as `EnvironmentConfig`. */
 const ENVIRONMENT: Readonly<Record<string, Field>> = {
-  name: { type: 'string' },
+  // The name becomes the stack name and the prefix of Docker names: keep it to a DNS label.
+  name: { type: 'string', pattern: { re: /^[a-z][a-z0-9-]{0,30}$/, fix: 'use lowercase letters, digits and \'-\', starting with a letter, at most 31 characters, like "qa-2"' } },
   hosting: {
     type: 'variant',
     by: 'kind',
@@ -143,6 +144,7 @@ function checkField(file: string, at: string, v: unknown, field: Field): void {
     case 'string':
       if (typeof v !== 'string' || v === '') throw wrong();
       if (field.oneOf && !field.oneOf.includes(v)) throw new EnvironmentFileError(file, at, `${JSON.stringify(v)} is not one of ${field.oneOf.join(', ')}`);
+      if (field.pattern && !field.pattern.re.test(v)) throw new EnvironmentFileError(file, at, `${JSON.stringify(v)} is not allowed; ${field.pattern.fix}`);
       return;
     case 'boolean':
       if (typeof v !== 'boolean') throw wrong();

@@ -104,6 +104,14 @@ describe('loadEnvironmentFile', () => {
 });
 
 describe('loadEnvironmentFile errors name the file, the key and the fix', () => {
+  test('fails when the environment name is not a DNS label', () => {
+    const file = write('bad-name.json', { ...copy(DEV), name: 'My Env' });
+
+    expect(() => loadEnvironmentFile(file)).toThrow(
+      new Error(`environment file bad-name.json: name: "My Env" is not allowed; use lowercase letters, digits and '-', starting with a letter, at most 31 characters, like "qa-2"`),
+    );
+  });
+
   test('fails when a top-level key is unknown', () => {
     const file = write('typo-top.yaml', `${STAGING_YAML}replica: 2\n`);
 

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { STAGING } from '../../../stacks/environments';
+import { DEV, STAGING } from '../../../stacks/environments';
 
 type Json = Record<string, any>;
 
@@ -93,6 +93,17 @@ describe('main.ts', () => {
 
     expect(() => runMain(bad)).toThrow(
       new Error('environment file bad.json: replica: unknown key; the keys here are name, hosting, storefront, inventory, database, gateway, sysctl, backend (check the spelling)'),
+    );
+  });
+
+  test('fails when two files define the same environment, naming both', () => {
+    const one = path.join(dir, 'one.json');
+    const two = path.join(dir, 'two.json');
+    fs.writeFileSync(one, JSON.stringify({ ...DEV, name: 'qa' }));
+    fs.writeFileSync(two, JSON.stringify({ ...DEV, name: 'qa' }));
+
+    expect(() => runMain(`${one},${two}`)).toThrow(
+      new Error(`environment files ${one} and ${two} both define the environment "qa"; rename one of them`),
     );
   });
 });

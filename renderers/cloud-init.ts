@@ -116,13 +116,13 @@ echo "preflight ok: kernel $kernel, machine type $vm"
 export interface HostSetupOptions {
   /** User added to the `docker` group, so `ssh://<user>@host` works as a Docker host URL. @default no user */
   readonly dockerUser?: string;
-  /** Install `docker.io` with apt-get when `dockerd` is missing (cloud-init installs it with `packages`). @default false */
+  /** Install `docker.io` with apt-get when `dockerd` is missing. @default false */
   readonly installDockerIfMissing?: boolean;
 }
 
 /**
  * The shell commands both routes run, in order: the preflight, `sysctl --system` (applies every file
- * in /etc/sysctl.d, ours included), Docker install if missing (SSH route only), `systemctl enable --now
+ * in /etc/sysctl.d, ours included), Docker install if missing, `systemctl enable --now
  * docker`, and adding the user to the `docker` group. Every step is idempotent.
  */
 export function hostSetupCommands(options: HostSetupOptions = {}): string[] {
@@ -205,10 +205,9 @@ export interface CloudInitConfigProps extends PreflightOptions {
 /**
  * Cloud-init NoCloud user-data and meta-data for a Docker host, rendered from a typed model with a YAML
  * library. The user-data creates the admin user (SSH keys only, password locked, the distribution's
- * default user replaced), writes the sysctl profile and the preflight script, installs `docker.io`, and
- * runs `hostSetupCommands` with `set -e`, so a failing preflight stops the run and cloud-init reports an
- * error. (cloud-init installs packages before runcmd, so on a refused machine docker.io is installed but
- * never started.)
+ * default user replaced), writes the sysctl profile and the preflight script, and runs
+ * `hostSetupCommands` with `set -e`: the preflight first, so a refused machine stops there and cloud-init
+ * reports an error, then the tuning and `docker.io` (installed with apt-get only when missing).
  *
  * The instance id is derived from the content (`iid-` + 16 hex digits of a sha256 over the user-data and
  * the other meta-data), so any change to the profile, keys, user or host name gives a new id. On change:
@@ -278,9 +277,9 @@ export class CloudInitConfig {
         { path: this.profile.filePath, owner: 'root:root', permissions: '0644', content: this.profile.render() },
         { path: PREFLIGHT_PATH, owner: 'root:root', permissions: '0755', content: this.preflight },
       ],
-      package_update: true,
-      packages: ['docker.io'],
-      runcmd: ['set -e', ...hostSetupCommands({ dockerUser: this.adminUser })],
+      // Docker is installed by the runcmd, after the preflight and only when missing: a refused machine
+      // gets nothing, and an image that ships Docker boots without touching the network.
+      runcmd: ['set -e', ...hostSetupCommands({ dockerUser: this.adminUser, installDockerIfMissing: true })],
     };
   }
 

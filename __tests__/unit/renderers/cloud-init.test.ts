@@ -232,13 +232,12 @@ describe('CloudInitConfig', () => {
         '    permissions: "0755"',
         '    content: |',
         indent(PREFLIGHT, 6),
-        'package_update: true',
-        'packages:',
-        '  - docker.io',
         'runcmd:',
         '  - set -e',
         '  - /usr/local/sbin/docker-host-preflight',
         '  - sysctl --system',
+        '  - |-',
+        indent(DOCKER_IF_MISSING, 4),
         '  - systemctl enable --now docker',
         '  - usermod -aG docker admin',
         '',
@@ -248,8 +247,8 @@ describe('CloudInitConfig', () => {
 
   it('renders the meta-data with a content-derived instance id and the host name', () => {
     const config = new CloudInitConfig({ sshAuthorizedKeys: [ED25519], hostname: 'kvm-host-1' });
-    expect(config.instanceId).toBe('iid-40ba3fe477cee61d');
-    expect(config.renderMetaData()).toBe('instance-id: iid-40ba3fe477cee61d\nlocal-hostname: kvm-host-1\n');
+    expect(config.instanceId).toBe('iid-ba0d1fb2f8e1bd82');
+    expect(config.renderMetaData()).toBe('instance-id: iid-ba0d1fb2f8e1bd82\nlocal-hostname: kvm-host-1\n');
   });
 
   it('leaves local-hostname out when no host name is given', () => {

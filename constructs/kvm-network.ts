@@ -30,6 +30,11 @@ export interface KvmNetworkProps {
   readonly dhcpRange?: { readonly start: string; readonly end: string };
   /** Start the network when the hypervisor boots. @default true */
   readonly autostart?: boolean;
+  /**
+   * An isolated network: guests reach each other and the hypervisor, but nothing beyond it (no NAT).
+   * For tests and for hosts that must not reach the internet. @default false (NAT to the outside)
+   */
+  readonly isolated?: boolean;
 }
 
 /** Properties of an existing libvirt network that `KvmNetwork.fromName` refers to. */
@@ -90,6 +95,9 @@ export class KvmNetwork extends Construct implements IKvmNetwork {
   /** Refers to a network that already exists on the hypervisor. */
   static fromName(scope: Construct, id: string, props: ExistingKvmNetworkProps): IKvmNetwork {
     const ref = new Construct(scope, id);
+    if (!NETWORK_NAME.test(props.name)) {
+      fail(ref, `name "${props.name}" must be 1-50 letters, digits, '_', '.' or '-', starting with a letter or digit (the name of the existing libvirt network)`);
+    }
     const ipv4 = withPath(ref, () => parseCidr('cidr', props.cidr));
     const book = new AddressBook(ref, ipv4, props.firstFixedOffset ?? 10);
     return { networkName: props.name, ipv4, allocateAddress: (requester, address) => book.allocate(requester, address) };
@@ -136,7 +144,8 @@ export class KvmNetwork extends Construct implements IKvmNetwork {
       provider: props.provider,
       name,
       autostart: props.autostart ?? true,
-      forward: { mode: 'nat' },
+      // No forward element makes libvirt create an isolated network.
+      forward: props.isolated ? undefined : { mode: 'nat' },
       ips: [{ address: ipv4.gateway, prefix: ipv4.prefix, dhcp: { ranges: [{ start, end }] } }],
     });
     // A reference, not the literal name: a domain attached to it then depends on the network, so

@@ -31,6 +31,14 @@ describe('KvmNetwork', () => {
     expect(Token.isUnresolved(net.networkName)).toBe(true);
   });
 
+  it('creates an isolated network, with no forward mode, when asked', () => {
+    const { stack, build } = setup();
+    build({ isolated: true });
+    const network = Object.values(JSON.parse(Testing.synth(stack)).resource.libvirt_network)[0] as Record<string, unknown>;
+    expect(network.forward).toBeUndefined();
+    expect(network.ips).toEqual([{ address: '192.168.150.1', prefix: 24, dhcp: { ranges: [{ start: '192.168.150.100', end: '192.168.150.199' }] } }]);
+  });
+
   it('takes a name, a DHCP range, autostart and a provider', () => {
     const { stack, build } = setup();
     const provider = new LibvirtProvider(stack, 'libvirt', { uri: 'qemu:///system', alias: 'hv' });

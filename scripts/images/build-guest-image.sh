@@ -15,7 +15,7 @@
 #   KVMS_DEBIAN_MIRROR   Debian mirror (default: the first Debian URI in the apt sources, else
 #                        http://deb.debian.org/debian); checked for reachability before building.
 #   KVMS_GUEST_DISK_GIB  virtual disk size (default 4); cloud-init grows the partition to the volume size.
-# Cached by content: <hash> covers this script (which holds the package list) and the Debian suite, so a
+# Cached by content: <hash> covers this script minus comment lines (it holds the package list) and the suite, so a
 # rerun with the same script only prints the path. Needs root (debootstrap, loop mounts), debootstrap,
 # qemu-img, sfdisk, mkfs.ext4; extlinux itself is taken from Debian's .debs via `apt-get download`.
 # Default login: the NoCloud user-data's users/ssh keys (cloud-init's default user is `debian`).
@@ -35,7 +35,7 @@ packages=(
 
 log() { echo "build-guest-image: $*" >&2; }
 
-key=$( { cat "$0"; echo "$suite $disk_gib ${packages[*]}"; } | sha256sum | cut -c1-16)
+key=$( { grep -v "^[[:space:]]*#" "$0"; echo "$suite $disk_gib ${packages[*]}"; } | sha256sum | cut -c1-16)
 outdir="$KVMS_CACHE/images"
 out="$outdir/debian-$suite-kvms-$key.qcow2"
 link="$outdir/debian-$suite-kvms.qcow2"
@@ -119,7 +119,17 @@ mkdir -p "$root/etc/network/interfaces.d"
 cat > "$root/etc/cloud/cloud.cfg.d/01_kvms.cfg" <<'CFG'
 # NoCloud only (a cdrom or disk labelled cidata): no probing of cloud metadata services.
 datasource_list: [ NoCloud, None ]
+# The image has no `locales` package: C.UTF-8 needs no generation (and /etc/default/locale has it).
+locale: C.UTF-8
+# /etc/hosts gets the hostname from meta-data (sudo warns without it).
+manage_etc_hosts: true
+# extlinux, not grub, boots this image.
+grub_dpkg:
+  enabled: false
 CFG
+echo 'LANG=C.UTF-8' > "$root/etc/default/locale"
+# No background `apt-get update` from test guests.
+for unit in apt-daily.timer apt-daily-upgrade.timer; do ln -sf /dev/null "$root/etc/systemd/system/$unit"; done
 : > "$root/etc/machine-id"; rm -f "$root/var/lib/dbus/machine-id"
 rm -f "$root"/etc/ssh/ssh_host_*          # cloud-init generates fresh host keys on first boot
 rm -f "$root/etc/resolv.conf"; ln -s /run/resolvconf/resolv.conf "$root/etc/resolv.conf"
@@ -166,5 +176,8 @@ dd if="$sl/usr/lib/syslinux/mbr/mbr.bin" of="$raw" bs=440 count=1 conv=notrunc s
 qemu-img convert -c -O qcow2 "$raw" "$work/out.qcow2"
 mv "$work/out.qcow2" "$out"
 ln -sfn "$(basename "$out")" "$link"
+for old in "$outdir"/debian-"$suite"-kvms-*.qcow2; do   # superseded builds (the symlink is skipped)
+  [ "$old" = "$out" ] || [ -L "$old" ] || { rm -f "$old"; log "removed superseded $(basename "$old")"; }
+done
 log "built $out ($(du -h "$out" | cut -f1) on disk, ${disk_gib} GiB virtual) in $(( $(date +%s) - t0 )) s"
 echo "$out"

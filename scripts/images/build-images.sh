@@ -15,11 +15,12 @@
 #   kvms/mariadb:10.11  Debian's MariaDB server; entrypoint with the official image's variables
 #                       (MYSQL_ROOT_PASSWORD / MARIADB_ROOT_PASSWORD, MYSQL_DATABASE, MYSQL_USER, ...,
 #                       /docker-entrypoint-initdb.d/*.sql); listens on 0.0.0.0:3306; `mysqladmin` and
-#                       /usr/local/bin/healthcheck.sh for healthchecks; EXPOSE 3306.
+#                       /usr/local/bin/healthcheck.sh for healthchecks; EXPOSE 3306. No VOLUME (mount
+#                       the data directory explicitly; an anonymous volume would outlive `destroy`).
 #   kvms/app:1.0        scripts/images/app (Go, static): echo of the request as JSON on any path,
 #                       /db reads (GET) or writes (POST ?value=) a row in the database at DB_HOST (db);
 #                       /healthz; `/app healthcheck` for Docker; PORT 8080; runs as uid 65534.
-# Every image also gets a content tag kvms/<name>:<hash> (hash of this script, the image's own files and
+# Every image also gets a content tag kvms/<name>:<hash> (hash of this script less comments, its own files and
 # the exact Debian package versions, or the Go sources and Go version). An image whose content tag is
 # already in the engine is not rebuilt; the stable tag is (re)pointed at it. .debs are cached under
 # ${KVMS_CACHE:-~/.cache/cdktf-kvm-microservices}/images/debs-rootfs.
@@ -29,6 +30,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export KVMS_CACHE="${KVMS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cdktf-kvm-microservices}"
 debcache="$KVMS_CACHE/images/debs-rootfs"
+mkdir -p "$KVMS_CACHE/images"
 
 NGINX_TAG=kvms/nginx:1.22
 MARIADB_TAG=kvms/mariadb:10.11
@@ -137,11 +139,18 @@ key_of() { sha256sum | cut -c1-16; }
 workroot=$(mktemp -d)
 trap 'rm -rf "$workroot"' EXIT
 have() { docker image inspect "$1" >/dev/null 2>&1; }
+# Removes older content tags of a repository (kvms/<name>:<16 hex>) other than $2; in-use ones stay.
+prune_old() {
+  local t
+  for t in $(docker image ls --format '{{.Repository}}:{{.Tag}}' "$1" | grep -E ':[0-9a-f]{16}$' | grep -vx "$2" || true); do
+    docker image rm "$t" >/dev/null 2>&1 && log "removed superseded $t" || true
+  done
+}
 
 build_nginx() {
   local pkgs key tag work
   pkgs=$(resolve nginx nginx-common dash busybox base-passwd)
-  key=$( { cat "$0"; echo "$pkgs"; } | key_of); tag="kvms/nginx:$key"
+  key=$( { grep -v "^[[:space:]]*#" "$0"; echo "$pkgs"; } | key_of); tag="kvms/nginx:$key"
   if have "$tag"; then docker tag "$tag" "$NGINX_TAG"; log "cached $NGINX_TAG = $tag"; return; fi
   work=$(mktemp -d "$workroot/$FUNCNAME.XXXXXX")
   # shellcheck disable=SC2086
@@ -151,19 +160,18 @@ build_nginx() {
   ln -sf /dev/stdout "$r/var/log/nginx/access.log"; ln -sf /dev/stderr "$r/var/log/nginx/error.log"
   ln -sf dash "$r/usr/bin/sh"
   echo '<html><body>kvms/nginx</body></html>' > "$r/var/www/html/index.html"
-  "$r/usr/sbin/nginx" -V >/dev/null 2>&1 || true
   import "$tag" "$r" \
     'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    'EXPOSE 80' 'STOPSIGNAL SIGQUIT' \
+    'EXPOSE 80' \
     'CMD ["nginx", "-g", "daemon off;"]'
-  docker tag "$tag" "$NGINX_TAG"; log "built $NGINX_TAG = $tag"
+  docker tag "$tag" "$NGINX_TAG"; log "built $NGINX_TAG = $tag"; prune_old "kvms/nginx" "$tag"
 }
 
 build_mariadb() {
   local pkgs key tag work
   pkgs=$(resolve mariadb-server-core mariadb-client-core mariadb-client mariadb-common dash coreutils sed grep \
     findutils hostname debianutils mawk gzip base-passwd libc-bin)
-  key=$( { cat "$0" "$here"/mariadb/*; echo "$pkgs"; } | key_of); tag="kvms/mariadb:$key"
+  key=$( { grep -v "^[[:space:]]*#" "$0"; cat "$here"/mariadb/*; echo "$pkgs"; } | key_of); tag="kvms/mariadb:$key"
   if have "$tag"; then docker tag "$tag" "$MARIADB_TAG"; log "cached $MARIADB_TAG = $tag"; return; fi
   work=$(mktemp -d "$workroot/$FUNCNAME.XXXXXX")
   # shellcheck disable=SC2086
@@ -177,19 +185,24 @@ build_mariadb() {
   install -m 755 "$here/mariadb/docker-entrypoint.sh" "$r/usr/local/bin/docker-entrypoint.sh"
   install -m 755 "$here/mariadb/healthcheck.sh" "$r/usr/local/bin/healthcheck.sh"
   chown 999:999 "$r/var/lib/mysql" "$r/run/mysqld"
-  # Perl tools of mariadb-client are dead weight without Perl.
-  grep -l -s '^#!/usr/bin/perl' "$r"/usr/bin/* | xargs -r rm -f
+  # Keep the few client tools the image needs (each is ~5 MB; Perl ones cannot run without Perl).
+  local f target keep=" mariadb mariadb-admin mariadb-dump mariadb-install-db my_print_defaults resolveip "
+  for f in "$r"/usr/bin/*; do
+    case "${f##*/}" in mariadb*|mysql*|my_*|innochecksum|innotop|mytop|msql2mysql|perror|replace|resolve*|aria_*|myisam*) ;; *) continue ;; esac
+    target=$(basename "$(readlink -f "$f")")
+    [[ "$keep" == *" $target "* ]] || rm -f "$f"
+  done
   import "$tag" "$r" \
     'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    'VOLUME /var/lib/mysql' 'EXPOSE 3306' \
+    'EXPOSE 3306' \
     'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' 'CMD ["mariadbd"]'
-  docker tag "$tag" "$MARIADB_TAG"; log "built $MARIADB_TAG = $tag"
+  docker tag "$tag" "$MARIADB_TAG"; log "built $MARIADB_TAG = $tag"; prune_old "kvms/mariadb" "$tag"
 }
 
 build_app() {
   local key tag work
   command -v go >/dev/null || { log "go is needed to build kvms/app"; return 1; }
-  key=$( { cat "$0"; cd "$here/app" && cat go.mod go.sum ./*.go; go version; } | key_of); tag="kvms/app:$key"
+  key=$( { grep -v "^[[:space:]]*#" "$0"; cd "$here/app" && cat go.mod go.sum ./*.go; go version; } | key_of); tag="kvms/app:$key"
   if have "$tag"; then docker tag "$tag" "$APP_TAG"; log "cached $APP_TAG = $tag"; return; fi
   work=$(mktemp -d "$workroot/$FUNCNAME.XXXXXX")
   local r=$work/root; mkdir -p "$r/etc" "$r/tmp"; chmod 1777 "$r/tmp"
@@ -200,7 +213,7 @@ build_app() {
   import "$tag" "$r" \
     'ENV PORT=8080' 'EXPOSE 8080' 'USER 65534:65534' \
     'ENTRYPOINT ["/app"]'
-  docker tag "$tag" "$APP_TAG"; log "built $APP_TAG = $tag"
+  docker tag "$tag" "$APP_TAG"; log "built $APP_TAG = $tag"; prune_old "kvms/app" "$tag"
 }
 
 force=0; names=()
@@ -215,6 +228,9 @@ done
 [ "${#names[@]}" -gt 0 ] || names=(nginx mariadb app)
 docker version >/dev/null 2>&1 || { log "no Docker engine at DOCKER_HOST=${DOCKER_HOST:-unset}; start it: bash scripts/docker-engine.sh start && eval \"\$(bash scripts/docker-engine.sh env)\""; exit 1; }
 if [ "$force" = 1 ]; then have() { false; }; fi
+if [[ "$(apt_cache policy nginx-common 2>/dev/null)" != *"Candidate: "[0-9]* ]]; then
+  log "apt has no package lists (apt-cache policy nginx-common shows no candidate): run apt-get update first"; exit 1
+fi
 for n in "${names[@]}"; do
   t=$(date +%s.%N); "build_$n"; log "$n: $(awk -v a="$t" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 done

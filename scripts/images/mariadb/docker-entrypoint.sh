@@ -58,8 +58,13 @@ if [ ! -d "$datadir/mysql" ]; then
   pw=$(sql_escape "$root_password"); rh=$(sql_escape "$root_host")
   {
     echo "SET @@SESSION.SQL_LOG_BIN=0;"
-    echo "DROP USER IF EXISTS ''@'localhost';"
-    echo "DROP USER IF EXISTS ''@'$(sql_escape "$(hostname)")';"
+    # mariadb-install-db also makes passwordless root@127.0.0.1, root@::1 and root@<hostname>: keep only
+    # root@localhost and root@<root host>, as the official image does.
+    for h in '' 127.0.0.1 ::1 "$(hostname)"; do
+      [ -n "$h" ] && [ "$h" = "$root_host" ] && continue
+      [ -n "$h" ] && echo "DROP USER IF EXISTS 'root'@'$(sql_escape "$h")';"
+      echo "DROP USER IF EXISTS ''@'$(sql_escape "${h:-localhost}")';"
+    done
     echo "ALTER USER 'root'@'localhost' IDENTIFIED BY '$pw';"
     if [ "$root_host" != localhost ]; then
       echo "CREATE USER IF NOT EXISTS 'root'@'$rh' IDENTIFIED BY '$pw';"

@@ -1,4 +1,5 @@
 import { App } from 'cdktf';
+import { applyPolicy } from './policy';
 import { EnvironmentConfig } from './stacks/environment-config';
 import { loadEnvironmentFile } from './stacks/environment-file';
 import { EnvironmentStack } from './stacks/environment-stack';
@@ -22,4 +23,6 @@ const environments: EnvironmentConfig[] = [
 // No stack traces in the construct metadata: they cost a third of the synth time and are never read.
 const app = new App({ stackTraces: false });
 for (const config of environments) new EnvironmentStack(app, config);
+// The rule pack: an error finding in any stack stops the synth before anything is written.
+applyPolicy(app);
 app.synth();

@@ -402,6 +402,8 @@ export class ContainerService extends Construct {
     if (props.user !== undefined && !Token.isUnresolved(props.user) && !USER.test(props.user)) {
       fail(this, `user ${quote(props.user)} must be 'name', 'uid' or 'uid:gid'`);
     }
+    const notString = props.command?.find((word) => typeof word !== 'string');
+    if (notString !== undefined) fail(this, `command entry ${quote(notString)} must be a string; write every word of the exec form as a string, e.g. ${quote(String(notString))}`);
     if (this.healthcheck !== undefined) this.checkHealthcheck(this.healthcheck);
     if (this.waiting && this.healthcheck === undefined) {
       fail(this, `waitForHealthy needs a healthcheck: set healthcheck, e.g. { command: ['CMD', 'curl', '-f', 'http://127.0.0.1/health'] }`);
@@ -513,6 +515,9 @@ export class ContainerService extends Construct {
   /** Adds a plain environment variable; secret-looking names with literal values are refused. */
   public addEnv(name: string, value: string): string {
     this.checkEnvName(name);
+    if (typeof value !== 'string') {
+      fail(this, `environment variable ${quote(name)} has value ${quote(value)}, a ${typeof value}; give it as a string, e.g. ${quote(String(value))}`);
+    }
     if (!Token.isUnresolved(value) && looksSecret(name) && !FLAG_VALUES.has(value.toLowerCase())) {
       fail(this, `environment variable ${quote(name)} looks like a secret and must not be a literal: declare a TerraformVariable with sensitive: true and pass it with addSecretEnv(${quote(name)}, variable) or secretEnvironment`);
     }
@@ -752,6 +757,7 @@ export class ContainerService extends Construct {
   private checkImage(): void {
     const image = this.image;
     if (Token.isUnresolved(image)) return;
+    if (typeof image !== 'string') fail(this, `image ${quote(image)} must be a string such as 'mariadb:10.11', not a ${typeof image}`);
     if (image.length === 0 || /[\s"'`$;]/.test(image)) {
       fail(this, `image ${quote(image)} must be an image reference such as 'mariadb:10.11' (no whitespace or quotes)`);
     }

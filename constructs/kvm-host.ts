@@ -9,6 +9,7 @@ import { Pool } from '../providers/libvirt/pool';
 import { Volume } from '../providers/libvirt/volume';
 import { CloudInitConfig, CloudInitConfigProps } from '../renderers/cloud-init';
 import { renderGuestNetworkConfig } from '../renderers/guest-network';
+import { quote } from '../renderers/invalid-input';
 import { IKvmNetwork } from './kvm-network';
 import { fail, withPath } from './validation';
 
@@ -103,19 +104,19 @@ export class KvmHost extends Construct {
     super(scope, id);
     this.hostName = props.name ?? id;
     if (!HOST_NAME.test(this.hostName)) {
-      fail(this, `name "${this.hostName}" must be a DNS label (lowercase letters, digits, '-', not at either end, at most 63 characters); it is also the guest's host name`);
+      fail(this, `name ${quote(this.hostName)} must be a DNS label (lowercase letters, digits, '-', not at either end, at most 63 characters); it is also the guest's host name`);
     }
     this.vcpus = props.vcpus ?? 2;
     this.memoryMiB = props.memoryMiB ?? 2048;
     this.diskSizeGiB = props.diskSizeGiB ?? 20;
     if (!Token.isUnresolved(this.vcpus) && (!Number.isInteger(this.vcpus) || this.vcpus < 1)) {
-      fail(this, `vcpus ${this.vcpus} must be a whole number of at least 1`);
+      fail(this, `vcpus ${quote(this.vcpus)} must be a whole number of at least 1`);
     }
     if (!Token.isUnresolved(this.memoryMiB) && (!Number.isInteger(this.memoryMiB) || this.memoryMiB < MIN_MEMORY_MIB)) {
-      fail(this, `memoryMiB ${this.memoryMiB} must be a whole number of at least ${MIN_MEMORY_MIB}; Docker and cloud-init need at least ${MIN_MEMORY_MIB} MiB (2048 is the default)`);
+      fail(this, `memoryMiB ${quote(this.memoryMiB)} must be a whole number of at least ${MIN_MEMORY_MIB}; Docker and cloud-init need at least ${MIN_MEMORY_MIB} MiB (2048 is the default)`);
     }
     if (!Token.isUnresolved(this.diskSizeGiB) && (!Number.isInteger(this.diskSizeGiB) || this.diskSizeGiB < 2)) {
-      fail(this, `diskSizeGiB ${this.diskSizeGiB} must be a whole number of at least 2`);
+      fail(this, `diskSizeGiB ${quote(this.diskSizeGiB)} must be a whole number of at least 2`);
     }
     checkImageSource(this, props.baseImage);
 
@@ -258,6 +259,6 @@ function checkImageSource(scope: Construct, source: string): void {
 function checkAbsolutePath(scope: Construct, setting: string, p: string): void {
   if (Token.isUnresolved(p)) return;
   if (!path.posix.isAbsolute(p) || path.posix.normalize(p) !== p || p.split('/').includes('..') || /[\s"'\\]/.test(p)) {
-    fail(scope, `${setting} "${p}" must be an absolute, normalized path without '..' or spaces (or an http(s) URL for baseImage); relative paths depend on where OpenTofu runs`);
+    fail(scope, `${setting} ${quote(p)} must be an absolute, normalized path without '..' or spaces (or an http(s) URL for baseImage); relative paths depend on where OpenTofu runs`);
   }
 }

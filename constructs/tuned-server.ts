@@ -82,10 +82,10 @@ export class TunedServer extends Construct {
       fail(this, `user ${JSON.stringify(this.user)} must be a Linux user name (lowercase letters, digits, '_' or '-')`);
     }
     if (!Token.isUnresolved(this.port) && (!Number.isInteger(this.port) || this.port < 1 || this.port > 65535)) {
-      fail(this, `port ${this.port} must be an integer from 1 to 65535`);
+      fail(this, `port ${JSON.stringify(this.port)} must be an integer from 1 to 65535`);
     }
     if (!Token.isUnresolved(this.connectionTimeoutSeconds) && (!Number.isInteger(this.connectionTimeoutSeconds) || this.connectionTimeoutSeconds < 1)) {
-      fail(this, `connectionTimeoutSeconds ${this.connectionTimeoutSeconds} must be a whole number of seconds, at least 1`);
+      fail(this, `connectionTimeoutSeconds ${JSON.stringify(this.connectionTimeoutSeconds)} must be a whole number of seconds, at least 1`);
     }
     if (props.privateKey.sensitive !== true) {
       fail(

@@ -1,3 +1,4 @@
+import { isIP } from 'net';
 import { InvalidInputError, quote } from './invalid-input';
 
 /**
@@ -347,7 +348,8 @@ function checkFilePath(setting: string, value: string, extra: readonly string[] 
 }
 
 function checkHost(setting: string, host: string): void {
-  if (HOSTNAME.test(host) || IPV6.test(host)) return;
+  // The pattern keeps nginx's syntax out; isIP refuses what only looks like IPv6 ('a:', nine groups), which nginx -t rejects.
+  if (HOSTNAME.test(host) || (IPV6.test(host) && isIP(host) === 6)) return;
   invalid(
     setting,
     host,
@@ -507,7 +509,7 @@ export function validateNginxGateway(model: NginxGatewayModel): void {
     const a = model.listenAddress;
     const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(a);
     const okV4 = ipv4 !== null && ipv4.slice(1).every((o) => Number(o) <= 255);
-    if (!okV4 && !IPV6.test(a)) {
+    if (!okV4 && !(IPV6.test(a) && isIP(a) === 6)) {
       invalid('listenAddress', a, 'is not an IP address', "use an IPv4 or IPv6 address, or '*' for all addresses");
     }
   }

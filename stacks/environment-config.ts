@@ -91,4 +91,9 @@ export interface EnvironmentConfig {
   /** Kernel parameters over the article's preset, for the hosts and the gateway container. */
   readonly sysctl: SysctlSettings;
   readonly backend: BackendConfig;
+  /**
+   * Data residency (the article's Personopplysningsloven case): the country the hosts are in and the
+   * countries they may be in, as ISO 3166 codes. A host outside `allowed` stops the synth.
+   */
+  readonly residency?: { readonly hostsIn: string; readonly allowed: string[] };
 }

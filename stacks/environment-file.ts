@@ -66,6 +66,7 @@ const ENVIRONMENT: Readonly<Record<string, Field>> = {
     },
   },
   sysctl: { type: 'map', optional: true },
+  residency: { type: 'object', optional: true, fields: { hostsIn: { type: 'string' }, allowed: { type: 'string[]', minItems: 1 } } },
   backend: {
     type: 'variant',
     optional: true,

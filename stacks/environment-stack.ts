@@ -9,6 +9,7 @@ import { KvmNetwork } from '../constructs/kvm-network';
 import { NginxGateway } from '../constructs/nginx-gateway';
 import { ServiceNetwork } from '../constructs/service-network';
 import { withPath } from '../constructs/validation';
+import { Jurisdiction, Suppressions } from '../policy';
 import { LibvirtProvider } from '../providers/libvirt/provider';
 import { UpstreamServer } from '../renderers/nginx-config';
 import { SysctlProfile } from '../renderers/sysctl-profile';
@@ -107,6 +108,14 @@ export class EnvironmentStack extends TerraformStack {
       ],
     });
     for (const replica of [...this.storefront, ...this.inventory]) this.gateway.service.dependOn(replica);
+    if (config.gateway.hostAddress === '0.0.0.0') {
+      Suppressions.of(this.gateway).add('port-not-public', 'the gateway is the public entry point of the environment; nginx is its only published port');
+    }
+    if (config.residency !== undefined) {
+      // Every host of the environment (KVM hosts and the Docker hosts on them) is where the config says.
+      Jurisdiction.of(this).allowOnly(config.residency.allowed);
+      Jurisdiction.of(this).set(config.residency.hostsIn);
+    }
 
     // gateway.url is the URL on the gateway's Docker host; a KVM host is reached at its private address.
     const gatewayUrl = primary.address !== undefined && this.gateway.hostAddress === '0.0.0.0' ? `http://${primary.address}:${config.gateway.hostPort}` : this.gateway.url;

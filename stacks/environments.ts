@@ -11,6 +11,9 @@ const APP_HEALTHCHECK = ['CMD', '/app', 'healthcheck'];
 const EXAMPLE_SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBQrGv5cChVQ2vRiUSbpBHOKF1RBz8NITMeFrghwjgnP example-ops-key (replace me)';
 const DEBIAN_CLOUD_IMAGE = 'https://cloud.debian.org/images/cloud/bookworm/20250428-2097/debian-12-generic-amd64-20250428-2097.qcow2';
 
+// Customer data stays in Norway (Personopplysningsloven): the hosts of staging and prod may be nowhere else.
+const NORWAY = { hostsIn: 'NO', allowed: ['NO'] };
+
 /** `dev`: everything on the local Docker engine, one replica per pool, no libvirt (runs on a laptop). */
 export const DEV: EnvironmentConfig = {
   name: 'dev',
@@ -44,6 +47,7 @@ export const STAGING: EnvironmentConfig = {
   gateway: { image: 'nginx:1.26', hostPort: 80, hostAddress: '0.0.0.0', serverNames: ['shop.staging.example.no'] },
   sysctl: {},
   backend: { kind: 'local' },
+  residency: NORWAY,
 };
 
 /** `prod`: like staging with bigger hosts and limits, and state in PostgreSQL with locking. */
@@ -67,6 +71,7 @@ export const PROD: EnvironmentConfig = {
   gateway: { image: 'nginx:1.26', hostPort: 80, hostAddress: '0.0.0.0', serverNames: ['shop.example.no'] },
   sysctl: {},
   backend: { kind: 'pg', schemaName: 'cdktf_kvm_microservices_prod' },
+  residency: NORWAY,
 };
 
 /** The environments `main.ts` synthesizes by default. */

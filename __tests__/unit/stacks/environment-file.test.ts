@@ -65,6 +65,9 @@ gateway:
 sysctl: {}
 backend:
   kind: local
+residency:
+  hostsIn: 'NO'
+  allowed: ['NO']
 `;
 
 describe('loadEnvironmentFile', () => {
@@ -116,7 +119,7 @@ describe('loadEnvironmentFile errors name the file, the key and the fix', () => 
     const file = write('typo-top.yaml', `${STAGING_YAML}replica: 2\n`);
 
     expect(() => loadEnvironmentFile(file)).toThrow(
-      new Error('environment file typo-top.yaml: replica: unknown key; the keys here are name, hosting, storefront, inventory, database, gateway, sysctl, backend (check the spelling)'),
+      new Error('environment file typo-top.yaml: replica: unknown key; the keys here are name, hosting, storefront, inventory, database, gateway, sysctl, residency, backend (check the spelling)'),
     );
   });
 
@@ -143,7 +146,7 @@ describe('loadEnvironmentFile errors name the file, the key and the fix', () => 
     const file = write(`member-${key}.json`, JSON.stringify(copy(DEV)).replace(/^\{/, `{"${key}": 1,`));
 
     expect(() => loadEnvironmentFile(file)).toThrow(
-      new Error(`environment file member-${key}.json: ${key}: unknown key; the keys here are name, hosting, storefront, inventory, database, gateway, sysctl, backend (check the spelling)`),
+      new Error(`environment file member-${key}.json: ${key}: unknown key; the keys here are name, hosting, storefront, inventory, database, gateway, sysctl, residency, backend (check the spelling)`),
     );
   });
 
@@ -185,7 +188,7 @@ describe('loadEnvironmentFile errors name the file, the key and the fix', () => 
     const file = write('list.yaml', '- name: dev\n');
 
     expect(() => loadEnvironmentFile(file)).toThrow(
-      new Error('environment file list.yaml: expected a mapping of keys (name, hosting, storefront, inventory, database, gateway, sysctl, backend), got a list'),
+      new Error('environment file list.yaml: expected a mapping of keys (name, hosting, storefront, inventory, database, gateway, sysctl, residency, backend), got a list'),
     );
   });
 
@@ -193,7 +196,7 @@ describe('loadEnvironmentFile errors name the file, the key and the fix', () => 
     const file = write('empty.yaml', '');
 
     expect(() => loadEnvironmentFile(file)).toThrow(
-      new Error('environment file empty.yaml: expected a mapping of keys (name, hosting, storefront, inventory, database, gateway, sysctl, backend), got null'),
+      new Error('environment file empty.yaml: expected a mapping of keys (name, hosting, storefront, inventory, database, gateway, sysctl, residency, backend), got null'),
     );
   });
 

@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { EnvironmentConfig, KvmHosting } from '../../../stacks/environment-config';
 import { EnvironmentStack } from '../../../stacks/environment-stack';
 import { DEFAULT_ENVIRONMENTS, DEV, PROD, STAGING } from '../../../stacks/environments';
+import { applyPolicy } from '../../../policy';
 
 type Json = Record<string, any>;
 
@@ -449,5 +450,26 @@ describe('EnvironmentStack determinism', () => {
     } finally {
       for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
     }
+  });
+});
+
+describe('EnvironmentStack data residency', () => {
+  test('fails the synth when the config puts the hosts outside the allowed jurisdictions', () => {
+    // GIVEN staging with its hosts declared in Germany, while only Norway is allowed
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'kvms-residency-'));
+    try {
+      const app = new App({ outdir, stackTraces: false });
+      new EnvironmentStack(app, { ...STAGING, residency: { hostsIn: 'DE', allowed: ['NO'] } });
+      applyPolicy(app);
+      // THEN the data-residency rule stops the synth, naming the host and the jurisdictions
+      expect(() => app.synth()).toThrow(/\[data-residency\].*'DE'.*'NO'/);
+      expect(fs.existsSync(path.join(outdir, 'stacks', 'staging', 'cdk.tf.json'))).toBe(false);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test('declares staging and prod in Norway, and dev nowhere', () => {
+    expect([DEV.residency, STAGING.residency, PROD.residency]).toEqual([undefined, { hostsIn: 'NO', allowed: ['NO'] }, { hostsIn: 'NO', allowed: ['NO'] }]);
   });
 });

@@ -92,7 +92,7 @@ describe('main.ts', () => {
     fs.writeFileSync(bad, JSON.stringify({ ...STAGING, replica: 2 }));
 
     expect(() => runMain(bad)).toThrow(
-      new Error('environment file bad.json: replica: unknown key; the keys here are name, hosting, storefront, inventory, database, gateway, sysctl, backend (check the spelling)'),
+      new Error('environment file bad.json: replica: unknown key; the keys here are name, hosting, storefront, inventory, database, gateway, sysctl, residency, backend (check the spelling)'),
     );
   });
 

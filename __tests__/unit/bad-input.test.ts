@@ -1,0 +1,350 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import { App, TerraformStack, TerraformVariable } from 'cdktf';
+import { ContainerServiceOptions } from '../../constructs/container-service';
+import { DockerHost } from '../../constructs/docker-host';
+import { KvmHost, KvmHostProps } from '../../constructs/kvm-host';
+import { KvmNetwork } from '../../constructs/kvm-network';
+import { NginxGateway, NginxGatewayProps } from '../../constructs/nginx-gateway';
+import { ServiceNetwork } from '../../constructs/service-network';
+import { TunedServer, TunedServerProps } from '../../constructs/tuned-server';
+import { CloudInitConfigProps } from '../../renderers/cloud-init';
+import { loadEnvironmentFile } from '../../stacks/environment-file';
+import { EnvironmentStack } from '../../stacks/environment-stack';
+import { STAGING } from '../../stacks/environments';
+import { previousOutdir, snapshotDir } from './policy/outdir';
+
+/**
+ * The bad-input catalogue: every wrong value a user can give a construct or an environment file meets
+ * an error that names the construct path (or the file and key), quotes the bad value and says what to
+ * do, before anything is written. Injection attempts target every string that reaches nginx.conf,
+ * cloud-init or a shell command.
+ */
+
+// Public key made with ssh-keygen for these tests (the private half was discarded).
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIZKr13k7dY5Fz+G+pbLiadrE85vh8FM2F0M3FgpPUYx ops@example.com';
+const IMAGE = 'https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2';
+const PRIVATE_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----';
+
+/** Lets a test pass a value of the wrong type, as JavaScript callers and parsed files can. */
+const wrongType = <T>(value: unknown): T => value as T;
+
+type Build = (app: App) => unknown;
+
+function dockerStack(app: App, name = 'dev') {
+  const stack = new TerraformStack(app, name);
+  const provider = new DockerProvider(stack, 'docker', {});
+  const network = new ServiceNetwork(stack, 'services', { provider });
+  return { stack, provider, network };
+}
+
+const service = (options: Partial<ContainerServiceOptions>): Build => (app) =>
+  dockerStack(app).network.addService('web', { image: 'app:1.0', ...options });
+
+const onService = (act: (s: ReturnType<ServiceNetwork['addService']>) => unknown): Build => (app) =>
+  act(dockerStack(app).network.addService('web', { image: 'app:1.0' }));
+
+const database = (options: { hostPath?: string; volumeName?: string; sensitive?: boolean }): Build => (app) => {
+  const { stack, network } = dockerStack(app);
+  const rootPassword = new TerraformVariable(stack, 'root_password', { type: 'string', sensitive: options.sensitive ?? true });
+  const storage = options.hostPath === undefined && options.volumeName === undefined ? undefined : { hostPath: options.hostPath, volumeName: options.volumeName };
+  return network.addDatabase('db', { rootPassword, storage });
+};
+
+const gateway = (props: Partial<NginxGatewayProps> = {}, act: (g: NginxGateway) => unknown = () => undefined): Build => (app) => {
+  const { network } = dockerStack(app);
+  const g = new NginxGateway(network, 'gateway', {
+    network,
+    pools: [{ name: 'frontend_pool', servers: [{ host: '10.0.0.2', port: 8080 }, { host: '10.0.0.3', port: 8080 }] }],
+    routes: [{ path: '/', pool: 'frontend_pool' }],
+    ...props,
+  });
+  return act(g);
+};
+
+const kvmHost = (props: Partial<KvmHostProps> = {}, cloudInit: Partial<CloudInitConfigProps> = {}, cidr = '192.168.150.0/24'): Build => (app) => {
+  const stack = new TerraformStack(app, 'prod');
+  const network = new KvmNetwork(stack, 'net', { cidr });
+  return new KvmHost(stack, 'host', { network, baseImage: IMAGE, cloudInit: { sshAuthorizedKeys: [KEY], ...cloudInit }, ...props });
+};
+
+const tunedServer = (props: Partial<TunedServerProps>): Build => (app) => {
+  const stack = new TerraformStack(app, 'prod');
+  const privateKey = new TerraformVariable(stack, 'ssh_key', { type: 'string', sensitive: true });
+  return new TunedServer(stack, 'vps', { host: '203.0.113.10', privateKey, hostKey: KEY, ...props });
+};
+
+let fileDir: string;
+beforeAll(() => {
+  fileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kvms-bad-input-'));
+});
+afterAll(() => fs.rmSync(fileDir, { recursive: true, force: true }));
+
+/** The staging environment written to `env.json` with one change, then loaded and built. */
+const envFile = (change: (config: Record<string, any>) => void): Build => (app) => {
+  const config = JSON.parse(JSON.stringify(STAGING));
+  change(config);
+  const file = path.join(fileDir, 'env.json');
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  return new EnvironmentStack(app, loadEnvironmentFile(file));
+};
+
+const CATALOGUE: [string, Build, string][] = [
+  // ContainerService: images, names, limits, ports.
+  ['image with a shell injection', service({ image: 'nginx:1.22; rm -rf /' }),
+    'ContainerService [dev/services/web]: image "nginx:1.22; rm -rf /" must be an image reference such as \'mariadb:10.11\' (no whitespace or quotes)'],
+  ['image of the wrong type', service({ image: wrongType(42) }),
+    "ContainerService [dev/services/web]: image 42 must be a string such as 'mariadb:10.11', not a number"],
+  ['empty image', service({ image: '' }),
+    'ContainerService [dev/services/web]: image "" must be an image reference such as \'mariadb:10.11\''],
+  ['alias with an injection', service({ alias: 'db;drop' }),
+    'ContainerService [dev/services/web]: alias "db;drop" must contain only letters, digits, \'_\' and \'-\''],
+  ['container name with ..', service({ containerName: '../web' }),
+    'ContainerService [dev/services/web]: containerName "../web" must contain only letters, digits'],
+  ['unknown restart policy', service({ restart: wrongType('sometimes') }),
+    'ContainerService [dev/services/web]: restart "sometimes" must be one of "no", "on-failure", "always", "unless-stopped"'],
+  ['memory below Docker\'s minimum', service({ memoryMiB: 0 }),
+    'ContainerService [dev/services/web]: memoryMiB 0 must be an integer of at least 6 (Docker needs at least 6 MiB)'],
+  ['memory as a string', service({ memoryMiB: wrongType('512') }),
+    'ContainerService [dev/services/web]: memoryMiB "512" must be an integer of at least 6'],
+  ['cpus NaN', service({ cpus: NaN }),
+    'ContainerService [dev/services/web]: cpus NaN must be a number of CPUs of at least 0.01, e.g. 0.5 or 2'],
+  ['port out of range', service({ ports: [{ containerPort: 70000 }] }),
+    'ContainerService [dev/services/web]: port containerPort 70000 must be an integer from 1 to 65535'],
+  ['malformed host address', service({ ports: [{ containerPort: 80, hostAddress: '0.0.0.0.0' }] }),
+    'ContainerService [dev/services/web]: port hostAddress "0.0.0.0.0" must be an IPv4 address, e.g. \'127.0.0.1\''],
+  ['host address with an injection', service({ ports: [{ containerPort: 80, hostAddress: '127.0.0.1; rm -rf /' }] }),
+    'ContainerService [dev/services/web]: port hostAddress "127.0.0.1; rm -rf /" must be an IPv4 address'],
+  ['relative host volume path', onService((s) => s.addHostVolume('data/mysql', '/var/lib/mysql')),
+    'ContainerService [dev/services/web]: host volume path "data/mysql" must be absolute and normalized (no \'..\', \'.\', \'//\' or trailing \'/\'), e.g. \'/opt/data/mysql\''],
+  ['host volume path with ..', onService((s) => s.addHostVolume('/opt/../etc', '/data')),
+    'ContainerService [dev/services/web]: host volume path "/opt/../etc" must be absolute and normalized'],
+  ['host volume path with a colon', onService((s) => s.addHostVolume('/opt/data:/etc', '/data')),
+    'ContainerService [dev/services/web]: host volume path "/opt/data:/etc" must not contain \':\', \',\' or whitespace'],
+  ['relative container path', onService((s) => s.addHostVolume('/opt/data', 'var/lib')),
+    'ContainerService [dev/services/web]: host volume containerPath "var/lib" must be an absolute, normalized path other than \'/\', e.g. \'/var/lib/mysql\''],
+  ['environment name with a space', service({ environment: { 'A B': '1' } }),
+    'ContainerService [dev/services/web]: environment variable name "A B" must contain only letters, digits and \'_\''],
+  ['literal secret in the environment', service({ environment: { DB_PASSWORD: 'hunter2' } }),
+    'ContainerService [dev/services/web]: environment variable "DB_PASSWORD" looks like a secret and must not be a literal: declare a TerraformVariable with sensitive: true'],
+  ['environment value of the wrong type', service({ environment: { PORT: wrongType(80) } }),
+    'ContainerService [dev/services/web]: environment variable "PORT" has value 80, a number; give it as a string, e.g. "80"'],
+  ['command word of the wrong type', service({ command: ['app', wrongType(8080)] }),
+    'ContainerService [dev/services/web]: command entry 8080 must be a string; write every word of the exec form as a string, e.g. "8080"'],
+  ['duplicate service id', (app) => { const n = dockerStack(app).network; n.addService('web', { image: 'a:1' }); n.addService('web', { image: 'a:1' }); },
+    "ServiceNetwork [dev/services]: a service with id 'web' already exists on network \"dev-services\"; give each service its own id"],
+  ['duplicate alias', (app) => { const n = dockerStack(app).network; n.addService('a', { image: 'a:1', alias: 'db' }); n.addService('b', { image: 'a:1', alias: 'db' }); },
+    "ContainerService [dev/services/b]: alias \"db\" is already used by service 'a' on network \"dev-services\"; each name resolves to one service, so choose another alias"],
+  ['healthcheck without CMD', service({ healthcheck: { command: ['curl'] } }),
+    'ContainerService [dev/services/web]: healthcheck command "[\\"curl\\"]" must be [\'CMD\', program, ...args] or [\'CMD-SHELL\', \'shell command\']'],
+  ['tmpfs options with an injection', service({ tmpfs: { '/tmp': 'rw;exec' } }),
+    'ContainerService [dev/services/web]: tmpfs options "rw;exec" for "/tmp" must be a comma-separated list such as \'rw,size=64m\''],
+  ['user with an injection', service({ user: 'root; id' }),
+    'ContainerService [dev/services/web]: user "root; id" must be \'name\', \'uid\' or \'uid:gid\''],
+  ['upload path with ..', service({ uploads: [{ path: '../etc/passwd', content: 'x' }] }),
+    'ContainerService [dev/services/web]: upload path "../etc/passwd" must be an absolute, normalized file path, e.g. \'/etc/nginx/nginx.conf\''],
+  ['host-only sysctl on a container', service({ sysctls: { 'vm.swappiness': 10 } }),
+    'ContainerService [dev/services/web]: sysctl "vm.swappiness" is not namespaced, so Docker cannot set it per container; set it on the host (SysctlProfile)'],
+  ['sysctl value with a newline', service({ sysctls: { 'net.core.somaxconn': '1024\nkernel.x=1' } }),
+    'ContainerService [dev/services/web]: sysctl "net.core.somaxconn" value "1024\\nkernel.x=1" must be plain numbers or words, e.g. \'4096\''],
+  ['capability in lower case', service({ addCapabilities: ['net_admin'] }),
+    'ContainerService [dev/services/web]: addCapabilities entry "net_admin" must be a capability name in capitals, e.g. \'NET_BIND_SERVICE\''],
+
+  // ServiceNetwork and DatabaseService.
+  ['subnet prefix out of range', (app) => { const { stack, provider } = dockerStack(app); new ServiceNetwork(stack, 'backend', { provider, subnet: '10.0.0.0/33' }); },
+    'ServiceNetwork [dev/backend]: subnet "10.0.0.0/33" must be an IPv4 CIDR such as \'172.28.0.0/24\''],
+  ['subnet with host bits', (app) => { const { stack, provider } = dockerStack(app); new ServiceNetwork(stack, 'backend', { provider, subnet: '172.28.0.1/24' }); },
+    'ServiceNetwork [dev/backend]: subnet "172.28.0.1/24" has host bits set; use "172.28.0.0/24"'],
+  ['network name with a space', (app) => { const { stack, provider } = dockerStack(app); new ServiceNetwork(stack, 'backend', { provider, networkName: 'prod services' }); },
+    'ServiceNetwork [dev/backend]: networkName "prod services" must contain only letters, digits'],
+  ['database data path with ..', database({ hostPath: '../data' }),
+    'DatabaseService [dev/services/db]: host volume path "../data" must be absolute and normalized'],
+  ['database with two storages', database({ hostPath: '/opt/data/db', volumeName: 'db' }),
+    'DatabaseService [dev/services/db]: storage sets both hostPath "/opt/data/db" and volumeName "db"; choose one'],
+  ['database password variable not sensitive', database({ sensitive: false }),
+    "DatabaseService [dev/services/db]: secret environment variable \"MYSQL_ROOT_PASSWORD\" takes variable 'root_password', which is not sensitive: declare it with sensitive: true"],
+
+  // DockerHost: what reaches ssh://user@address.
+  ['ssh address with an injection', (app) => DockerHost.ssh(new TerraformStack(app, 'prod'), 'docker-vm2', { user: 'deploy', address: '10.0.0.12; rm -rf /' }),
+    "TerraformStack [prod]: docker host 'docker-vm2': address \"10.0.0.12; rm -rf /\" must be an IPv4 address, an IPv6 address or a host name"],
+  ['ssh user with an @', (app) => DockerHost.ssh(new TerraformStack(app, 'prod'), 'docker-vm2', { user: 'root@evil', address: '10.0.0.12' }),
+    "TerraformStack [prod]: docker host 'docker-vm2': ssh user \"root@evil\" must be a login name"],
+  ['ssh port out of range', (app) => DockerHost.ssh(new TerraformStack(app, 'prod'), 'docker-vm2', { user: 'deploy', address: '10.0.0.12', port: 0 }),
+    "TerraformStack [prod]: docker host 'docker-vm2': ssh port 0 must be an integer from 1 to 65535"],
+  ['Docker socket over TCP', (app) => DockerHost.local(new TerraformStack(app, 'prod'), 'docker', { socket: 'tcp://0.0.0.0:2375' }),
+    "TerraformStack [prod]: docker host 'docker': socket \"tcp://0.0.0.0:2375\" must be a unix:// URL with an absolute, normalized path"],
+
+  // NginxGateway: every string that reaches nginx.conf.
+  ['route path with an nginx injection', gateway({}, (g) => g.addRoute({ path: '/api; return 200 pwned;', pool: 'frontend_pool' })),
+    'NginxGateway [dev/services/gateway]: route path "/api; return 200 pwned;" contains characters that are not allowed: use letters, digits'],
+  ['route path with a brace', gateway({}, (g) => g.addRoute({ path: '/api}', pool: 'frontend_pool' })),
+    'NginxGateway [dev/services/gateway]: route path "/api}" contains characters that are not allowed'],
+  ['route path without a slash', gateway({}, (g) => g.addRoute({ path: 'api', pool: 'frontend_pool' })),
+    'NginxGateway [dev/services/gateway]: route path "api" must start with \'/\': write it as "/api"'],
+  ['duplicate route', gateway({}, (g) => g.addRoute({ path: '/', pool: 'frontend_pool' })),
+    'NginxGateway [dev/services/gateway]: route path "/" is used twice (location /): give every route a unique path'],
+  ['route to an unknown pool', gateway({}, (g) => g.addRoute({ path: '/api', pool: 'inventory' })),
+    'NginxGateway [dev/services/gateway]: route /api pool "inventory" is not a defined pool: use one of: frontend_pool'],
+  ['duplicate pool', gateway({}, (g) => g.addPool({ name: 'frontend_pool', servers: [{ host: '10.0.0.4', port: 80 }] })),
+    'NginxGateway [dev/services/gateway]: pool "frontend_pool" is already defined; give every pool a unique name'],
+  ['empty pool', gateway({}, (g) => g.addPool({ name: 'inventory_api', servers: [] })),
+    'NginxGateway [dev/services/gateway]: pool inventory_api servers "[]" is empty: add at least one server to the pool'],
+  ['pool server host with an injection', gateway({}, (g) => g.addPool({ name: 'p2', servers: [{ host: 'backend;include /etc/passwd', port: 80 }] })),
+    'NginxGateway [dev/services/gateway]: pool p2 server host "backend;include /etc/passwd" is not a hostname, container alias or IP address'],
+  ['pool server host that only looks like IPv6', gateway({}, (g) => g.addPool({ name: 'p2', servers: [{ host: 'a:', port: 80 }] })),
+    'NginxGateway [dev/services/gateway]: pool p2 server host "a:" is not a hostname, container alias or IP address'],
+  ['pool name with a brace', gateway({}, (g) => g.addPool({ name: 'p{', servers: [{ host: 'a', port: 80 }] })),
+    'NginxGateway [dev/services/gateway]: pool name "p{" is not a valid upstream name: use letters, digits, _ and -'],
+  ['pool server port out of range', gateway({}, (g) => g.addPool({ name: 'p2', servers: [{ host: 'a', port: 0 }] })),
+    'NginxGateway [dev/services/gateway]: pool p2 server a port 0 must be a whole number from 1 to 65535: use a value in 1-65535'],
+  ['server name with an nginx injection', gateway({ serverNames: ['shop.example.no; include /etc/passwd'] }),
+    'NginxGateway [dev/services/gateway]: server name "shop.example.no; include /etc/passwd" is not a hostname: use a hostname'],
+  ['TLS certificate path with ..', gateway({ tls: { certificatePath: '../cert.pem', keyPath: '/etc/nginx/tls/key.pem' } }),
+    'NginxGateway [dev/services/gateway]: tls certificatePath "../cert.pem" is not a safe absolute path: use an absolute path'],
+  ['TLS key path with a quote', gateway({ tls: { certificatePath: '/etc/nginx/tls/cert.pem', keyPath: '/etc/nginx/tls/key.pem"' } }),
+    'NginxGateway [dev/services/gateway]: tls keyPath "/etc/nginx/tls/key.pem\\"" is not a safe absolute path'],
+  ['gzip type with a semicolon', gateway({ gzip: { types: ['text/plain;x'] } }),
+    'NginxGateway [dev/services/gateway]: gzip type "text/plain;x" is not a MIME type: write it as \'type/subtype\''],
+  ['rate limit of zero', gateway({ rateLimit: { requestsPerSecond: 0 } }),
+    'NginxGateway [dev/services/gateway]: rateLimit requestsPerSecond 0 must be a whole number from 1 to 100000'],
+  ['gateway host address that is a name', gateway({ hostAddress: 'localhost' }),
+    'ContainerService [dev/services/gateway/service]: port hostAddress "localhost" must be an IPv4 address'],
+
+  // KvmNetwork and KvmHost.
+  ['CIDR without a prefix', kvmHost({}, {}, '192.168.1.0'),
+    'KvmNetwork [prod/net]: cidr "192.168.1.0" is not a CIDR with a prefix of 8..30; write it like "192.168.150.0/24"'],
+  ['CIDR with an octet above 255', kvmHost({}, {}, '192.168.300.0/24'),
+    'KvmNetwork [prod/net]: cidr "192.168.300.0" is not an IPv4 address; write four numbers 0-255 joined by dots'],
+  ['CIDR with host bits', kvmHost({}, {}, '192.168.150.1/24'),
+    'KvmNetwork [prod/net]: cidr "192.168.150.1/24" has host bits set; use the network address "192.168.150.0/24"'],
+  ['DHCP range backwards', (app) => new KvmNetwork(new TerraformStack(app, 'prod'), 'net', { cidr: '192.168.150.0/24', dhcpRange: { start: '192.168.150.200', end: '192.168.150.100' } }),
+    'KvmNetwork [prod/net]: dhcpRange.start "192.168.150.200" comes after dhcpRange.end "192.168.150.100"; swap them'],
+  ['existing network name with an injection', (app) => KvmNetwork.fromName(new TerraformStack(app, 'prod'), 'net', { name: 'default; rm', cidr: '192.168.122.0/24' }),
+    'Construct [prod/net]: name "default; rm" must be 1-50 letters, digits, \'_\', \'.\' or \'-\', starting with a letter or digit'],
+  ['host name that is not a DNS label', kvmHost({ name: 'Web_1' }),
+    'KvmHost [prod/host]: name "Web_1" must be a DNS label (lowercase letters, digits, \'-\''],
+  ['zero vcpus', kvmHost({ vcpus: 0 }),
+    'KvmHost [prod/host]: vcpus 0 must be a whole number of at least 1'],
+  ['vcpus as a string', kvmHost({ vcpus: wrongType('2') }),
+    'KvmHost [prod/host]: vcpus "2" must be a whole number of at least 1'],
+  ['too little memory', kvmHost({ memoryMiB: 100 }),
+    'KvmHost [prod/host]: memoryMiB 100 must be a whole number of at least 512; Docker and cloud-init need at least 512 MiB'],
+  ['address outside the network', kvmHost({ address: '10.0.0.5' }),
+    'KvmHost [prod/host]: address "10.0.0.5" is not a host address of 192.168.150.0/24; pick one above the gateway 192.168.150.1'],
+  ['malformed address', kvmHost({ address: '192.168.150.300' }),
+    'KvmHost [prod/host]: address "192.168.150.300" is not an IPv4 address; write four numbers 0-255 joined by dots'],
+  ['duplicate address', (app) => {
+    const host = kvmHost({ address: '192.168.150.20' })(app) as KvmHost;
+    const stack = TerraformStack.of(host);
+    new KvmHost(stack, 'host2', { network: stack.node.findChild('net') as KvmNetwork, address: '192.168.150.20', baseImage: IMAGE, cloudInit: { sshAuthorizedKeys: [KEY] } });
+  }, 'KvmHost [prod/host2]: address "192.168.150.20" is already given to another host on network prod/net; pick another, or omit it'],
+  ['relative base image', kvmHost({ baseImage: 'images/debian.qcow2' }),
+    'KvmHost [prod/host]: baseImage "images/debian.qcow2" must be an absolute, normalized path without \'..\' or spaces (or an http(s) URL for baseImage)'],
+  ['base image path with ..', kvmHost({ baseImage: '/var/lib/../images/x.qcow2' }),
+    'KvmHost [prod/host]: baseImage "/var/lib/../images/x.qcow2" must be an absolute, normalized path'],
+  ['base image URL with a quote', kvmHost({ baseImage: 'https://example.com/x.qcow2" ; rm' }),
+    'KvmHost [prod/host]: baseImage "https://example.com/x.qcow2\\" ; rm" must be an absolute, normalized path'],
+  ['relative pool path', kvmHost({ storage: { poolPath: 'pools/x' } }),
+    'KvmHost [prod/host]: storage.poolPath "pools/x" must be an absolute, normalized path'],
+  ['admin user with a cloud-init injection', kvmHost({}, { adminUser: 'admin\nruncmd: [reboot]' }),
+    'KvmHost [prod/host]: adminUser "admin\\nruncmd: [reboot]" must be a Linux user name: 1-32 lowercase letters'],
+  ['SSH key with a cloud-init injection', kvmHost({}, { sshAuthorizedKeys: [`${KEY}\nruncmd: [reboot]`] }),
+    'KvmHost [prod/host]: sshAuthorizedKeys[0] "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIZKr13k7dY5..." must be one line'],
+  ['machine type with a shell injection', kvmHost({}, { allowedVirtualization: ['kvm; reboot'] }),
+    'KvmHost [prod/host]: allowedVirtualization entry "kvm; reboot" is not a machine type systemd-detect-virt --vm prints; use one of none, kvm'],
+
+  // TunedServer: what reaches the SSH connection and the remote-exec script.
+  ['server host with a shell injection', tunedServer({ host: '10.0.0.12; rm -rf /' }),
+    'TunedServer [prod/vps]: host "10.0.0.12; rm -rf /" must be a host name or an IP address'],
+  ['SSH user with a shell injection', tunedServer({ user: 'root;id' }),
+    'TunedServer [prod/vps]: user "root;id" must be a Linux user name'],
+  ['SSH port as a string', tunedServer({ port: wrongType('22') }),
+    'TunedServer [prod/vps]: port "22" must be an integer from 1 to 65535'],
+  ['private key given as the host key', tunedServer({ hostKey: PRIVATE_KEY }),
+    'TunedServer [prod/vps]: hostKey is a private key (value not shown); pass the public key, the contents of the .pub file'],
+  ['zero connection timeout', tunedServer({ connectionTimeoutSeconds: 0 }),
+    'TunedServer [prod/vps]: connectionTimeoutSeconds 0 must be a whole number of seconds, at least 1'],
+  ['machine type with a command substitution', tunedServer({ allowedVirtualization: ['$(reboot)'] }),
+    'TunedServer [prod/vps]: allowedVirtualization entry "$(reboot)" is not a machine type'],
+
+  // The environment file: types and keys at load, values in the constructs.
+  ['replicas of the wrong type', envFile((c) => { c.storefront.replicas = 'two'; }),
+    'environment file env.json: storefront.replicas: expected a whole number (1 to 50), got the string "two"'],
+  ['misspelled key', envFile((c) => { c.gateway.hostPorts = 80; }),
+    'environment file env.json: gateway.hostPorts: unknown key; the keys here are image, hostPort, hostAddress, serverNames (check the spelling)'],
+  ['port out of range in the file', envFile((c) => { c.gateway.hostPort = 70000; }),
+    'environment file env.json: gateway.hostPort: 70000 is out of range; use 1 to 65535'],
+  ['unknown hosting kind', envFile((c) => { c.hosting.kind = 'aws'; }),
+    'environment file env.json: hosting.kind: must be one of local, kvm, got the string "aws"'],
+  ['missing backend key', envFile((c) => { c.backend = { kind: 's3', bucket: 'state', key: 'prod' }; }),
+    'environment file env.json: backend.region: is required; add it (a non-empty string)'],
+  ['environment name with ..', envFile((c) => { c.name = '../../etc'; }),
+    'environment file env.json: name: "../../etc" is not allowed; use lowercase letters, digits and \'-\''],
+  ['malformed network CIDR', envFile((c) => { c.hosting.networkCidr = '192.168.140.0/33'; }),
+    'KvmNetwork [staging/kvm-network]: cidr "192.168.140.0/33" is not a CIDR with a prefix of 8..30'],
+  ['database path with ..', envFile((c) => { c.database.hostPath = '../data/mysql'; }),
+    'DatabaseService [staging/services/db]: host volume path "../data/mysql" must be absolute and normalized'],
+  ['unknown sysctl key', envFile((c) => { c.sysctl = { 'net.core.somaxcon': 4096 }; }),
+    'EnvironmentStack [staging]: sysctl key "net.core.somaxcon" is not one SysctlProfile knows; check the spelling against SysctlProfile.knownKeys()'],
+  ['sysctl key with a shell injection', envFile((c) => { c.sysctl = { 'net.core.somaxconn; rm': 1 }; }),
+    'EnvironmentStack [staging]: sysctl key "net.core.somaxconn; rm" is not one SysctlProfile knows'],
+  ['sysctl value of the wrong type', envFile((c) => { c.sysctl = { 'net.core.somaxconn': 'abc' }; }),
+    'EnvironmentStack [staging]: net.core.somaxconn "abc" must be an integer from 1 to 65535; set a value in that range'],
+  ['server name closing the nginx block', envFile((c) => { c.gateway.serverNames = ['shop.example.no;}']; }),
+    'NginxGateway [staging/gateway]: server name "shop.example.no;}" is not a hostname'],
+  ['SSH key with a newline', envFile((c) => { c.hosting.sshPublicKeys = ['ssh-ed25519 AAAA\nruncmd: [reboot]']; }),
+    'KvmHost [staging/staging-kvm-1]: sshAuthorizedKeys[0] "ssh-ed25519 AAAA\\nruncmd: [reboot]" must be one line'],
+  ['host name with an underscore', envFile((c) => { c.hosting.hosts[0].name = 'kvm_1'; }),
+    'KvmHost [staging/kvm_1]: name "kvm_1" must be a DNS label'],
+  ['image with an extra flag', envFile((c) => { c.storefront.image = 'shop/app:1.0 --privileged'; }),
+    'ContainerService [staging/services/storefront-1]: image "shop/app:1.0 --privileged" must be an image reference'],
+  ['gateway address with an injection', envFile((c) => { c.gateway.hostAddress = '0.0.0.0; rm'; }),
+    'ContainerService [staging/gateway/service]: port hostAddress "0.0.0.0; rm" must be an IPv4 address'],
+  ['healthcheck without CMD in the file', envFile((c) => { c.storefront.healthcheckCommand = ['curl']; }),
+    'ContainerService [staging/services/storefront-1]: healthcheck command "[\\"curl\\"]" must be [\'CMD\', program, ...args]'],
+];
+
+describe('bad input', () => {
+  let roots: string[] = [];
+  afterEach(() => {
+    for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+    roots = [];
+  });
+
+  test('the catalogue holds at least 40 distinct bad inputs', () => {
+    expect(CATALOGUE.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(CATALOGUE.map(([name]) => name)).size).toBe(CATALOGUE.length);
+    expect(new Set(CATALOGUE.map(([, , message]) => message)).size).toBe(CATALOGUE.length);
+  });
+
+  test.each(CATALOGUE)('fails on %s, naming the path, the value and the fix, and leaves cdktf.out untouched', (_name, build, message) => {
+    const { root, outdir } = previousOutdir();
+    roots.push(root);
+    const before = snapshotDir(outdir);
+    const app = new App({ outdir });
+    expect(() => build(app)).toThrow(message);
+    expect(snapshotDir(outdir)).toEqual(before);
+  });
+
+  test("cdktf's App constructor creates the outdir and its stacks folder, before any synth", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kvms-outdir-'));
+    roots.push(root);
+    const outdir = path.join(root, 'cdktf.out');
+    new App({ outdir });
+    expect(snapshotDir(outdir)).toEqual({ stacks: '<dir>' });
+  });
+
+  test('fails when an error only shows at synth, and leaves an existing cdktf.out untouched', () => {
+    const { root, outdir } = previousOutdir();
+    roots.push(root);
+    const before = snapshotDir(outdir);
+    const app = new App({ outdir });
+    dockerStack(app, 'dev').network.addService('web', { image: 'app:1.0' });
+    const { network } = dockerStack(app, 'prod');
+    new NginxGateway(network, 'gateway', { network }); // no routes: only known when the configuration is rendered
+    expect(() => app.synth()).toThrow('NginxGateway [prod/services/gateway]: the gateway has no routes: add at least one with addRoute()');
+    expect(snapshotDir(outdir)).toEqual(before);
+  });
+});

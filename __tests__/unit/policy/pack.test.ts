@@ -1,0 +1,196 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, TerraformStack, Testing } from 'cdktf';
+import { IConstruct } from 'constructs';
+import { ContainerService } from '../../../constructs/container-service';
+import { NginxGateway } from '../../../constructs/nginx-gateway';
+import { POLICY_REPORT_FILE, PolicyRule, Suppressions, applyPolicy } from '../../../policy';
+import { EnvironmentStack } from '../../../stacks/environment-stack';
+import { DEFAULT_ENVIRONMENTS } from '../../../stacks/environments';
+import { annotations, dockerStack, kvmHost } from './helpers';
+import { previousOutdir, snapshotDir } from './outdir';
+
+/** A stack `name` with one web service; `publicPort` publishes it on 0.0.0.0 (a port-not-public error). */
+function webStack(app: App, name: string, publicPort = false): ContainerService {
+  const { network } = dockerStack(name, app);
+  return network.addService('web', { image: 'app:1.0', ports: [{ containerPort: 80, hostAddress: publicPort ? '0.0.0.0' : '127.0.0.1' }] });
+}
+
+const REASON = 'the gateway is the public entry point of the shop';
+
+describe('applyPolicy', () => {
+  let dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    dirs = [];
+    delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
+  });
+
+  function appIn(): { app: App; outdir: string } {
+    const { root, outdir } = previousOutdir();
+    dirs.push(root);
+    return { app: new App({ outdir }), outdir };
+  }
+
+  test('turns error findings into error annotations carrying the rule id', () => {
+    const app = Testing.app();
+    const web = webStack(app, 'dev', true);
+    applyPolicy(app);
+    expect(() => Testing.synth(TerraformStack.of(web))).not.toThrow();
+    expect(annotations(web.container).errors).toEqual([
+      "[port-not-public] port 80/tcp is published on 0.0.0.0: publish it on 127.0.0.1 or one private address (hostAddress), or suppress 'port-not-public' on this construct with the reason it must be public",
+    ]);
+  });
+
+  test('turns warning findings into warning annotations', () => {
+    const app = Testing.app();
+    const web = webStack(app, 'dev');
+    const everyService: PolicyRule = {
+      id: 'test-every-service',
+      level: 'warning',
+      description: 'Warns about every ContainerService, to test warnings.',
+      check: (node: IConstruct) => (node instanceof ContainerService ? [{ message: 'a test warning' }] : []),
+    };
+    applyPolicy(app, { rules: [everyService] });
+    Testing.synth(TerraformStack.of(web), true);
+    expect(annotations(web)).toEqual({ errors: [], warnings: ['[test-every-service] a test warning'] });
+  });
+
+  test('fails the synth of a stack with an error, through the validation Testing.synth runs', () => {
+    const app = Testing.app();
+    const web = webStack(app, 'dev', true);
+    const stack = TerraformStack.of(web);
+    applyPolicy(stack);
+    expect(() => Testing.synth(stack, true)).toThrow('dev/services/web/container: [port-not-public] port 80/tcp is published on 0.0.0.0');
+  });
+
+  test('fails app.synth() before any stack is written when a later stack has an error, leaving cdktf.out untouched', () => {
+    const { app, outdir } = appIn();
+    const before = snapshotDir(outdir);
+    webStack(app, 'dev');
+    webStack(app, 'prod', true);
+    applyPolicy(app);
+    expect(() => app.synth()).toThrow('prod/services/web/container: [port-not-public]');
+    expect(snapshotDir(outdir)).toEqual(before);
+  });
+
+  test('fails the synth even where error annotations are only printed (cdktf synth sets CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS)', () => {
+    process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = 'true';
+    const { app, outdir } = appIn();
+    const before = snapshotDir(outdir);
+    webStack(app, 'prod', true);
+    applyPolicy(app);
+    expect(() => app.synth()).toThrow('[port-not-public]');
+    expect(snapshotDir(outdir)).toEqual(before);
+  });
+
+  test("stops the synth when another stack's construct validation fails, before the first stack is written", () => {
+    const { app, outdir } = appIn();
+    const before = snapshotDir(outdir);
+    webStack(app, 'dev');
+    const { network } = dockerStack('prod', app);
+    network.node.addValidation({ validate: () => ['a cross-object check failed'] });
+    applyPolicy(app);
+    expect(() => app.synth()).toThrow('[dev] prod/services: a cross-object check failed');
+    expect(snapshotDir(outdir)).toEqual(before);
+  });
+
+  test('writes policy-report.json beside the stacks on success, listing each suppression and what it suppressed', () => {
+    const { app, outdir } = appIn();
+    webStack(app, 'dev');
+    const prodWeb = webStack(app, 'prod', true);
+    Suppressions.of(prodWeb).add('port-not-public', REASON);
+    applyPolicy(app);
+    app.synth();
+    expect(fs.existsSync(path.join(outdir, 'stacks', 'prod', 'cdk.tf.json'))).toBe(true);
+    const report = JSON.parse(fs.readFileSync(path.join(outdir, POLICY_REPORT_FILE), 'utf8'));
+    expect(report.stacks).toEqual(['dev', 'prod']);
+    expect(report.rules.map((r: { id: string }) => r.id)).toContain('port-not-public');
+    expect(report.suppressions).toEqual([
+      {
+        constructPath: 'prod/services/web',
+        ruleId: 'port-not-public',
+        reason: REASON,
+        suppressedFindings: [
+          {
+            constructPath: 'prod/services/web/container',
+            message: "port 80/tcp is published on 0.0.0.0: publish it on 127.0.0.1 or one private address (hostAddress), or suppress 'port-not-public' on this construct with the reason it must be public",
+          },
+        ],
+      },
+    ]);
+    expect(report.warnings).toEqual([]);
+  });
+
+  test('requires two servers per pool in staging and prod, not in dev', () => {
+    for (const [env, fails] of [['dev', false], ['staging', true]] as const) {
+      const { stack, network } = dockerStack(env);
+      new NginxGateway(network, 'gateway', { network, pools: [{ name: 'p', servers: [{ host: '10.0.0.2', port: 80 }] }], routes: [{ path: '/', pool: 'p' }] });
+      applyPolicy(stack);
+      const synth = () => Testing.synth(stack, true);
+      if (fails) expect(synth).toThrow(`${env}/services/gateway: [gateway-redundant-pool] route '/' reaches pool 'p' with 1 primary server`);
+      else expect(synth).not.toThrow();
+    }
+  });
+
+  test('takes allowed jurisdictions by environment name', () => {
+    const { stack } = dockerStack('prod');
+    kvmHost(stack);
+    applyPolicy(stack, { allowedJurisdictions: { prod: ['NO'] } });
+    expect(() => Testing.synth(stack, true)).toThrow("prod/host: [data-residency] host has no declared jurisdiction, but environment 'prod' allows hosts only in 'NO'");
+  });
+
+  test('fails when applied twice to a stack', () => {
+    const { stack } = dockerStack();
+    applyPolicy(stack);
+    expect(() => applyPolicy(stack)).toThrow('TerraformStack [dev]: the policy is already applied to this stack; call applyPolicy once');
+  });
+
+  test('fails when two rules share an id', () => {
+    const { stack } = dockerStack();
+    const rule: PolicyRule = { id: 'twice', level: 'error', description: 'A rule listed twice, to test the guard.', check: () => [] };
+    expect(() => applyPolicy(stack, { rules: [rule, rule] })).toThrow("policy rule id 'twice' is used by two rules; give every rule its own id");
+  });
+
+  test('fails when there is no stack to apply it to', () => {
+    expect(() => applyPolicy(Testing.app())).toThrow('App []: applyPolicy found no stack here; call it after the stacks are created, just before app.synth()');
+  });
+});
+
+describe('applyPolicy on the default environments', () => {
+  test('finds nothing unsuppressed in the real stacks: the public gateways are suppressed with a reason', () => {
+    const app = Testing.app();
+    for (const config of DEFAULT_ENVIRONMENTS) new EnvironmentStack(app, config);
+    const pack = applyPolicy(app);
+    const stacks = app.node.children.filter((c): c is EnvironmentStack => c instanceof EnvironmentStack);
+    const findings = stacks.flatMap((s) => pack.check(s)).filter((f) => f.level === 'error');
+    expect(findings.filter((f) => f.suppressedBy === undefined)).toEqual([]);
+    // the one finding is the public port of staging's and prod's gateways, suppressed by the stack
+    expect(findings.map((f) => `${f.constructPath} ${f.ruleId}`)).toEqual(
+      stacks.filter((s) => s.config.gateway.hostAddress === '0.0.0.0').map((s) => `${s.node.id}/gateway/service/container port-not-public`),
+    );
+  });
+
+  test('the synth of the default environments succeeds and the report lists the stacks\' suppressions', () => {
+    const root = previousOutdir();
+    try {
+      const app = new App({ outdir: root.outdir });
+      for (const config of DEFAULT_ENVIRONMENTS) new EnvironmentStack(app, config);
+      const publicGateways = DEFAULT_ENVIRONMENTS.filter((e) => e.gateway.hostAddress === '0.0.0.0');
+      expect(publicGateways.length).toBeGreaterThan(0);
+      applyPolicy(app);
+      app.synth();
+      const report = JSON.parse(fs.readFileSync(path.join(root.outdir, POLICY_REPORT_FILE), 'utf8'));
+      expect(report.suppressions.map((s: { constructPath: string }) => s.constructPath)).toEqual(publicGateways.map((e) => `${e.name}/gateway`));
+    } finally {
+      fs.rmSync(root.root, { recursive: true, force: true });
+    }
+  });
+
+  test('fails when a suppression path names no construct', () => {
+    const { app } = dockerStack();
+    expect(() => applyPolicy(app, { suppressions: [{ path: 'dev/gatewey', ruleId: 'port-not-public', reason: REASON }] })).toThrow(
+      "App []: suppression of 'port-not-public' names path \"dev/gatewey\", which is no construct here; use a path such as 'prod/gateway' (stack name, then construct ids)",
+    );
+  });
+});

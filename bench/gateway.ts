@@ -16,10 +16,11 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { NginxGatewayModel, renderNginxConfig } from '../renderers/nginx-config';
+import { articleGatewayModel } from '../support/article-gateway';
+import { assertNginxConfig, assertPortFree, nginxTempDir, startNginx, stopProcess, waitForPort } from '../support/local-processes';
 
 const repoRoot = path.resolve(__dirname, '..');
 const SEED_CONFIG = path.resolve(repoRoot, '..', 'shared', 'bench', 'seed-gateway.nginx.conf');
@@ -48,33 +49,13 @@ const BACKENDS: readonly BackendSpec[] = [
 /** One backend of each pool, stopped during the failover runs. */
 const STOPPED_IN_FAILOVER = ['127.0.0.3', '127.0.0.5'];
 
-/** Ours: the same pools and routes as the seed, through the typed model and the renderer. */
+/** Ours: the same pools and routes as the seed (the article's model, on BACKENDS), through the renderer. */
 function oursModel(dir: string): NginxGatewayModel {
+  const hostsOf = (service: string): string[] => BACKENDS.filter((b) => b.service === service).map((b) => b.address);
   return {
-    pools: [
-      {
-        name: 'frontend_pool',
-        servers: [
-          { host: '127.0.0.2', port: 8080 },
-          { host: '127.0.0.3', port: 8080 },
-        ],
-      },
-      {
-        name: 'inventory_api',
-        servers: [
-          { host: '127.0.0.4', port: 5000 },
-          { host: '127.0.0.5', port: 5000 },
-        ],
-      },
-    ],
-    routes: [
-      { path: '/', pool: 'frontend_pool' },
-      { path: '/api/inventory', pool: 'inventory_api' },
-    ],
-    serverNames: ['shop.example.no'],
+    ...articleGatewayModel({ frontendHosts: hostsOf('frontend'), inventoryHosts: hostsOf('inventory') }),
     listenAddress: '127.0.0.1',
     listenPort: OURS_PORT,
-    backlog: 4096, // the article's tuned net.core.somaxconn
     process: {
       workerProcesses: 1, // like the seed, so both get one core
       workerConnections: 4096,
@@ -150,77 +131,28 @@ interface WrkResult {
 const started: ChildProcess[] = [];
 
 /**
- * Runs a command pinned to one CPU at raised priority (nice -10; without root, nice only warns and runs
- * it at normal priority), so other work on the machine disturbs the measurement less.
+ * Command words that run what follows pinned to one CPU at raised priority (nice -10; without root,
+ * nice only warns and runs it at normal priority), so other work on the machine disturbs the
+ * measurement less.
  */
-function spawnPinned(cpu: string, command: string[], stdio: 'ignore' | 'pipe'): ChildProcess {
-  const child = spawn('nice', ['-n', '-10', 'taskset', '-c', cpu, ...command], { stdio: ['ignore', stdio, stdio] });
+const pinnedTo = (cpu: string): string[] => ['nice', '-n', '-10', 'taskset', '-c', cpu];
+
+function spawnPinned(cpu: string, command: string[]): ChildProcess {
+  const [program, ...args] = [...pinnedTo(cpu), ...command];
+  const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child);
   return child;
 }
 
 /** Starts nginx in the foreground, pinned to one CPU, so the child is the master process. */
-function startNginx(cpu: string, conf: string): ChildProcess {
-  return spawnPinned(cpu, ['nginx', '-c', conf, '-g', 'daemon off;'], 'ignore');
-}
-
-function stop(child: ChildProcess, limitMs = 5000): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
+function startPinnedNginx(cpu: string, conf: string): ChildProcess {
+  const child = startNginx(conf, { wrapper: pinnedTo(cpu) });
+  started.push(child);
+  return child;
 }
 
 async function stopAll(): Promise<void> {
-  await Promise.all(started.map((c) => stop(c)));
-}
-
-function waitForPort(host: string, port: number, limitMs = 10_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      const s = net.connect(port, host);
-      s.once('connect', () => {
-        s.destroy();
-        resolve();
-      });
-      s.once('error', () => {
-        s.destroy();
-        if (Date.now() > deadline) reject(new Error(`nothing listens on ${host}:${port}`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
-/** Fails when something already listens on the port (a leftover run would skew every figure). */
-function assertFree(host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, host);
-    s.once('connect', () => {
-      s.destroy();
-      reject(new Error(`${host}:${port} is already in use: stop whatever listens there and run again`));
-    });
-    s.once('error', () => {
-      s.destroy();
-      resolve();
-    });
-  });
-}
-
-function checkConfig(conf: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('nginx', ['-t', '-q', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nginx -t ${conf} failed:\n${err}`))));
-  });
+  await Promise.all(started.map((c) => stopProcess(c)));
 }
 
 /** Connections accepted so far by one backend (its stub_status "accepts"), this query's own included. */
@@ -247,7 +179,7 @@ async function totalAccepts(): Promise<number> {
 
 function runWrk(url: string, seconds: number, script: string, during?: () => Promise<void>): Promise<WrkResult> {
   return new Promise((resolve, reject) => {
-    const child = spawnPinned(LOAD_CPU, ['wrk', '-t1', '-c50', `-d${seconds}s`, '--timeout', '5s', '-s', script, url], 'pipe');
+    const child = spawnPinned(LOAD_CPU, ['wrk', '-t1', '-c50', `-d${seconds}s`, '--timeout', '5s', '-s', script, url]);
     let out = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -299,12 +231,11 @@ const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
 async function main(): Promise<void> {
   if (os.cpus().length < 2) throw new Error('the gateway benchmark pins processes to CPUs 0 and 1: it needs 2 cores');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-gateway-'));
-  fs.chmodSync(dir, 0o755);
+  const dir = nginxTempDir('bench-gateway-');
   const backends = new Map<string, ChildProcess>();
   const startBackend = async (b: BackendSpec): Promise<void> => {
     const conf = path.join(dir, `backend-${b.address}.conf`);
-    backends.set(b.address, startNginx(LOAD_CPU, conf));
+    backends.set(b.address, startPinnedNginx(LOAD_CPU, conf));
     await waitForPort(b.address, b.port);
     await waitForPort(b.address, STATUS_PORT);
   };
@@ -324,17 +255,17 @@ async function main(): Promise<void> {
     const alternate = path.join(dir, 'alternate.lua');
     fs.writeFileSync(alternate, WRK_ALTERNATE);
     const url = (port: number, route = ''): string => `http://127.0.0.1:${port}${route}`;
-    for (const conf of [seedConf, oursConf]) await checkConfig(conf);
+    for (const conf of [seedConf, oursConf]) assertNginxConfig(conf);
 
     for (const [host, port] of [
       ['127.0.0.1', SEED_PORT],
       ['127.0.0.1', OURS_PORT],
       ...BACKENDS.flatMap((b) => [[b.address, b.port], [b.address, STATUS_PORT]]),
     ] as Array<[string, number]>) {
-      await assertFree(host, port);
+      await assertPortFree(host, port);
     }
     for (const b of BACKENDS) await startBackend(b);
-    const gateways = { seed: startNginx(GATEWAY_CPU, seedConf), ours: startNginx(GATEWAY_CPU, oursConf) };
+    const gateways = { seed: startPinnedNginx(GATEWAY_CPU, seedConf), ours: startPinnedNginx(GATEWAY_CPU, oursConf) };
     await waitForPort('127.0.0.1', SEED_PORT);
     await waitForPort('127.0.0.1', OURS_PORT);
 
@@ -363,7 +294,7 @@ async function main(): Promise<void> {
     for (const [name, port] of [['seed', SEED_PORT], ['ours', OURS_PORT]] as const) {
       const result = await runWrk(url(port), FAILOVER_SECONDS, alternate, async () => {
         await sleep(FAILOVER_STOP_AFTER_MS);
-        await Promise.all(STOPPED_IN_FAILOVER.map((a) => stop(backends.get(a)!)));
+        await Promise.all(STOPPED_IN_FAILOVER.map((a) => stopProcess(backends.get(a)!)));
       });
       failover[name] = failed(result);
       for (const b of BACKENDS.filter((x) => STOPPED_IN_FAILOVER.includes(x.address))) await startBackend(b);

@@ -1,8 +1,6 @@
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import { ChildProcess, execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
@@ -10,6 +8,8 @@ import { TerraformStack, Testing } from 'cdktf';
 import { NginxGateway } from '../../constructs/nginx-gateway';
 import { ServiceNetwork } from '../../constructs/service-network';
 import { NginxGatewayModel, renderNginxConfig } from '../../renderers/nginx-config';
+import { articleGatewayModel } from '../../support/article-gateway';
+import { checkNginxConfig, NginxCheck, nginxTempDir, startNginx, stopProcess, waitForPort } from '../../support/local-processes';
 import { inDirectory, sampleGateways } from '../fixtures/gateway-models';
 
 // Real nginx (Debian's nginx-light) checks and runs rendered configurations on loopback. Ports are
@@ -21,11 +21,7 @@ const INVENTORY_PORT = 28082;
 
 jest.setTimeout(60_000);
 
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nginx-gateway-'));
-  fs.chmodSync(dir, 0o755); // workers run as nobody and may need the temp paths
-  return dir;
-}
+const tempDir = (): string => nginxTempDir('nginx-gateway-');
 
 function writeSelfSignedCertificate(dir: string): void {
   execFileSync(
@@ -37,11 +33,10 @@ function writeSelfSignedCertificate(dir: string): void {
 }
 
 /** Runs `nginx -t` on a rendered model; returns the exit status and everything nginx printed. */
-function nginxTest(model: NginxGatewayModel, dir: string): { status: number | null; output: string } {
+function nginxTest(model: NginxGatewayModel, dir: string): NginxCheck {
   const conf = path.join(dir, 'nginx.conf');
   fs.writeFileSync(conf, renderNginxConfig(model));
-  const r = spawnSync(NGINX, ['-t', '-c', conf], { encoding: 'utf8', timeout: 20_000 });
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  return checkNginxConfig(conf);
 }
 
 describe('nginx -t accepts every rendered sample', () => {
@@ -181,55 +176,14 @@ function get(urlPath: string, headers: http.OutgoingHttpHeaders = {}, timeoutMs 
 
 const json = (r: Reply): Seen => JSON.parse(r.body.toString('utf8')) as Seen;
 
-function waitForPort(port: number, host: string, limitMs: number): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      const s = net.connect(port, host);
-      s.once('connect', () => {
-        s.destroy();
-        resolve();
-      });
-      s.once('error', () => {
-        s.destroy();
-        if (Date.now() > deadline) reject(new Error(`nothing listens on ${host}:${port}`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
-function stopProcess(child: ChildProcess, limitMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 /** The live gateway: the article's two pools on loopback, short timeouts so the hang test is quick. */
 const liveGateway: NginxGatewayModel = {
-  pools: [
-    {
-      name: 'frontend_pool',
-      servers: [
-        { host: '127.0.0.2', port: FRONTEND_PORT },
-        { host: '127.0.0.3', port: FRONTEND_PORT },
-      ],
-    },
-    {
-      name: 'inventory_api',
-      servers: [
-        { host: '127.0.0.4', port: INVENTORY_PORT },
-        { host: '127.0.0.5', port: INVENTORY_PORT },
-      ],
-    },
-  ],
+  ...articleGatewayModel({
+    frontendHosts: ['127.0.0.2', '127.0.0.3'],
+    inventoryHosts: ['127.0.0.4', '127.0.0.5'],
+    frontendPort: FRONTEND_PORT,
+    inventoryPort: INVENTORY_PORT,
+  }),
   routes: [
     { path: '/', pool: 'frontend_pool', connectTimeoutSeconds: 1, readTimeoutSeconds: 1, sendTimeoutSeconds: 1 },
     {
@@ -243,10 +197,8 @@ const liveGateway: NginxGatewayModel = {
     },
     { path: '/api/reports', pool: 'inventory_api', exact: true, readTimeoutSeconds: 1, maxTries: 1 },
   ],
-  serverNames: ['shop.example.no'],
   listenAddress: '127.0.0.1',
   listenPort: GATEWAY_PORT,
-  backlog: 4096,
   process: { workerProcesses: 1, accessLogPath: 'off' },
 };
 
@@ -264,10 +216,8 @@ describe('a live gateway in front of real backends', () => {
     const model = inDirectory(liveGateway, dir);
     const check = nginxTest(model, dir);
     if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.output}`);
-    nginx = spawn(NGINX, ['-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    nginx.stdout?.on('data', (d: Buffer) => (nginxOutput += d.toString()));
-    nginx.stderr?.on('data', (d: Buffer) => (nginxOutput += d.toString()));
-    await waitForPort(GATEWAY_PORT, '127.0.0.1', 10_000);
+    nginx = startNginx(path.join(dir, 'nginx.conf'), { onOutput: (text) => (nginxOutput += text) });
+    await waitForPort('127.0.0.1', GATEWAY_PORT, 10_000);
   });
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { gunzipSync } from 'zlib';
 import { DockerEngine, requireDockerEngine } from './docker-engine';
-import { httpRequest, runLoad } from './http-client';
+import { httpRequest, LoadResult, runLoad } from './http-client';
 import { requireToolchain, runTofu, synthApp, Toolchain } from './toolchain';
 
 // GIVEN the `dev` environment's shape (local Docker engine, the locally built images) as an environment
@@ -95,6 +95,31 @@ describe('dev end to end on the local Docker engine', () => {
   const ours = () => docker.run('ps', '--all', '--format', '{{.Names}}', '--filter', `name=^${PREFIX}-`).split('\n').filter((n) => n !== '');
   const ourNetworks = () => docker.run('network', 'ls', '--format', '{{.Name}}', '--filter', `name=^${PREFIX}$`).split('\n').filter((n) => n !== '');
   const gatewayLogSince = (since: string) => docker.logs(container('gateway'), since);
+  /**
+   * Load on both routes, stopping the `stopped` containers after 50 requests: no request fails, at least
+   * 100 run after the stop, and the gateway logs that it took the stopped replicas out of their pools
+   * (max_fails) and retried elsewhere. Returns the load's result.
+   */
+  const failoverUnderLoad = async (label: string, stopped: string[]): Promise<LoadResult> => {
+    const since = new Date().toISOString();
+    const load = await runLoad({
+      port: PORT,
+      paths: ['/', '/api/inventory'],
+      minRequests: 300,
+      concurrency: 4,
+      disruptAfter: 50,
+      disrupt: () => docker.runAsync('stop', ...stopped),
+      minRequestsAfter: 100,
+      maxDurationMs: 60_000,
+    });
+
+    notes.push(`${label}: ${load.requests} requests, ${load.requestsAfterDisruption} after the stop, statuses ${JSON.stringify(load.statuses)}`);
+    expect(load.disruptionError).toBeUndefined();
+    expect(load.failures).toEqual([]);
+    expect(load.requestsAfterDisruption).toBeGreaterThanOrEqual(100);
+    expect(gatewayLogSince(since)).toMatch(/upstream server temporarily disabled/);
+    return load;
+  };
 
   beforeAll(async () => {
     tc = requireToolchain();
@@ -236,26 +261,10 @@ describe('dev end to end on the local Docker engine', () => {
 
   test('failover: no request fails while one replica of each pool stops, and re-applying restores them', async () => {
     await timed('failover', async () => {
-      const since = new Date().toISOString();
       const stopped = [container('storefront-2'), container('inventory-2')];
-      const load = await runLoad({
-        port: PORT,
-        paths: ['/', '/api/inventory'],
-        minRequests: 300,
-        concurrency: 4,
-        disruptAfter: 50,
-        disrupt: () => docker.runAsync('stop', ...stopped),
-        minRequestsAfter: 100,
-        maxDurationMs: 60_000,
-      });
+      const load = await failoverUnderLoad('failover', stopped);
 
-      notes.push(`failover: ${load.requests} requests, ${load.requestsAfterDisruption} after the stop, statuses ${JSON.stringify(load.statuses)}`);
-      expect(load.disruptionError).toBeUndefined();
-      expect(load.failures).toEqual([]);
       expect(load.requests).toBeGreaterThanOrEqual(300);
-      expect(load.requestsAfterDisruption).toBeGreaterThanOrEqual(100);
-      // The gateway did meet the stopped replicas: it took them out of their pools (max_fails) and retried elsewhere.
-      expect(gatewayLogSince(since)).toMatch(/upstream server temporarily disabled/);
       for (const name of stopped) expect(docker.run('inspect', '--format', '{{.State.Running}}', name).trim()).toBe('false');
 
       // A stopped replica leaves the state; apply creates it again, and the gateway with it (nginx
@@ -269,24 +278,8 @@ describe('dev end to end on the local Docker engine', () => {
 
   test('failover: the restored replicas carry the load while the other replica of each pool stops', async () => {
     await timed('failover back', async () => {
-      const since = new Date().toISOString();
       const stopped = [container('storefront-1'), container('inventory-1')];
-      const load = await runLoad({
-        port: PORT,
-        paths: ['/', '/api/inventory'],
-        minRequests: 300,
-        concurrency: 4,
-        disruptAfter: 50,
-        disrupt: () => docker.runAsync('stop', ...stopped),
-        minRequestsAfter: 100,
-        maxDurationMs: 60_000,
-      });
-
-      notes.push(`failover back: ${load.requests} requests, ${load.requestsAfterDisruption} after the stop, statuses ${JSON.stringify(load.statuses)}`);
-      expect(load.disruptionError).toBeUndefined();
-      expect(load.failures).toEqual([]);
-      expect(load.requestsAfterDisruption).toBeGreaterThanOrEqual(100);
-      expect(gatewayLogSince(since)).toMatch(/upstream server temporarily disabled/);
+      await failoverUnderLoad('failover back', stopped);
 
       // Started again by hand, the same containers match the configuration. (nginx keeps the addresses
       // it resolved when it started; a replica started by hand may come back on another one, which only

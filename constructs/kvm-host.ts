@@ -4,7 +4,7 @@ import { TerraformProvider, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { CloudinitDisk } from '../providers/libvirt/cloudinit-disk';
-import { Domain } from '../providers/libvirt/domain';
+import type { Domain } from '../providers/libvirt/domain';
 import { Pool } from '../providers/libvirt/pool';
 import { Volume } from '../providers/libvirt/volume';
 import { CloudInitConfig, CloudInitConfigProps } from '../renderers/cloud-init';
@@ -199,7 +199,7 @@ export class KvmHost extends Construct {
       create: { content: { url: seed.path } },
     });
 
-    this.domain = new Domain(this, 'domain', {
+    this.domain = new (loadDomain())(this, 'domain', {
       provider,
       name: this.hostName,
       type: virtualization,
@@ -261,4 +261,13 @@ function checkAbsolutePath(scope: Construct, setting: string, p: string): void {
   if (!path.posix.isAbsolute(p) || path.posix.normalize(p) !== p || p.split('/').includes('..') || /[\s"'\\]/.test(p)) {
     fail(scope, `${setting} ${quote(p)} must be an absolute, normalized path without '..' or spaces (or an http(s) URL for baseImage); relative paths depend on where OpenTofu runs`);
   }
+}
+
+// The domain bindings are 8 MB of generated code: load them when a KvmHost is made, not when the library
+// is imported, so apps and tests without KVM hosts never pay for them.
+let domainClass: typeof Domain | undefined;
+function loadDomain(): typeof Domain {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  domainClass ??= (require('../providers/libvirt/domain') as typeof import('../providers/libvirt/domain')).Domain;
+  return domainClass;
 }

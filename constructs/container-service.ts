@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import * as path from 'path';
 import { quote } from '../renderers/invalid-input';
 import type { ServiceNetwork } from './service-network';
+import { terraformLiteral } from './terraform-literal';
 import { fail } from './validation';
 
 /** Docker restart policies. */
@@ -293,14 +294,7 @@ export function looksSecret(name: string): boolean {
   return words.some((w) => SECRET_WORDS.has(w));
 }
 
-/**
- * Escapes Terraform template sequences (`${`, `%{`) in a literal string, so text such as an nginx.conf
- * or a shell command reaches the container as written. Strings holding tokens are left as they are.
- */
-export function terraformLiteral(text: string): string {
-  if (Token.isUnresolved(text)) return text;
-  return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
-}
+export { terraformLiteral };
 
 /** Whether a path is absolute and already in normal form (no `..`, `.`, `//` or trailing `/`). */
 export function isAbsoluteNormalizedPath(p: string): boolean {

@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
-import { TerraformProvider, Token } from 'cdktf';
+import { Resource } from '@cdktf/provider-null/lib/resource';
+import { TerraformProvider, TerraformVariable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { CloudinitDisk } from '../providers/libvirt/cloudinit-disk';
@@ -11,6 +12,7 @@ import { CloudInitConfig, CloudInitConfigProps } from '../renderers/cloud-init';
 import { renderGuestNetworkConfig } from '../renderers/guest-network';
 import { quote } from '../renderers/invalid-input';
 import { IKvmNetwork } from './kvm-network';
+import { terraformLiteral } from './terraform-literal';
 import { fail, withPath } from './validation';
 
 /** Where a host's disks live on the hypervisor. */
@@ -19,6 +21,16 @@ export interface KvmStorageOptions {
   readonly existingPool?: string;
   /** Directory of the pool that is created. @default `/var/lib/libvirt/images/<host name>` */
   readonly poolPath?: string;
+}
+
+/** Options of `KvmHost.addReadinessCheck`. */
+export interface KvmHostReadinessOptions {
+  /** The admin user's SSH private key: a Terraform variable declared with `sensitive: true`. */
+  readonly privateKey: TerraformVariable;
+  /** The null provider. @default the stack's default null provider */
+  readonly provider?: TerraformProvider;
+  /** How long to wait for SSH, in minutes (a first boot under emulation takes several). @default 15 */
+  readonly timeoutMinutes?: number;
 }
 
 /** Construction properties of `KvmHost`. */
@@ -99,6 +111,7 @@ export class KvmHost extends Construct {
   public readonly domain: Domain;
   /** The storage pool name the volumes live in. */
   public readonly poolName: string;
+  private readiness?: Resource;
 
   constructor(scope: Construct, id: string, props: KvmHostProps) {
     super(scope, id);
@@ -188,9 +201,9 @@ export class KvmHost extends Construct {
       name: `${this.hostName}-cloud-init-${instanceId}`,
       // Terraform reads every string as a template: the shell in the user-data has `${...}`. (Not
       // Fn.rawString: it also turns newlines and quotes into `\n` and `\"`, which Terraform keeps literally.)
-      userData: escapeTemplate(this.userData),
-      metaData: escapeTemplate(metaData),
-      networkConfig: escapeTemplate(this.networkConfig),
+      userData: terraformLiteral(this.userData),
+      metaData: terraformLiteral(metaData),
+      networkConfig: terraformLiteral(this.networkConfig),
     });
     const seedVolume = new Volume(this, 'cloud-init-volume', {
       provider,
@@ -233,6 +246,47 @@ export class KvmHost extends Construct {
       },
     });
   }
+
+  /**
+   * A `null_resource` that completes once the guest has booted and cloud-init has finished (Docker
+   * installed and the sysctl profile applied), checked over SSH as the admin user. Resources that use
+   * the guest, such as containers on its Docker, depend on it, so one apply creates the VM and then
+   * deploys onto it. It runs again when the guest or its cloud-init changes.
+   */
+  public addReadinessCheck(options: KvmHostReadinessOptions): Resource {
+    if (this.readiness !== undefined) fail(this, 'addReadinessCheck() was already called; use the resource it returned (readinessCheck)');
+    if (options.privateKey.sensitive !== true) {
+      fail(this, `privateKey variable "${options.privateKey.friendlyUniqueId}" must be declared with sensitive: true, or the key shows up in plans and logs`);
+    }
+    const timeoutMinutes = options.timeoutMinutes ?? 15;
+    if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 1) fail(this, `timeoutMinutes ${quote(timeoutMinutes)} must be a whole number of minutes, at least 1`);
+    this.readiness = new Resource(this, 'ready', {
+      provider: options.provider,
+      triggers: { domain: this.domain.uuid, instance_id: this.instanceId },
+      connection: {
+        type: 'ssh',
+        host: this.address,
+        user: this.adminUser,
+        privateKey: options.privateKey.stringValue,
+        timeout: `${timeoutMinutes}m`,
+      },
+      provisioners: [
+        {
+          type: 'remote-exec',
+          inline: [
+            'cloud-init status --wait >/dev/null || { cloud-init status --long; exit 1; }',
+            'docker info >/dev/null',
+          ],
+        },
+      ],
+    });
+    return this.readiness;
+  }
+
+  /** The readiness check, once `addReadinessCheck` has made it. */
+  public get readinessCheck(): Resource | undefined {
+    return this.readiness;
+  }
 }
 
 /** A stable, locally administered MAC in QEMU's 52:54:00 range, derived from the host name. */
@@ -241,10 +295,6 @@ function macFor(name: string): string {
   return `52:54:00:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
 }
 
-// Keeps `${...}` and `%{...}` literal in a string Terraform reads as a template.
-function escapeTemplate(text: string): string {
-  return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
-}
 
 function checkImageSource(scope: Construct, source: string): void {
   if (Token.isUnresolved(source)) return;

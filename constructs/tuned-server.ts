@@ -5,6 +5,7 @@ import { Annotations, TerraformProvider, TerraformVariable, Token } from 'cdktf'
 import { Construct } from 'constructs';
 import { tuningScript, validateSshPublicKey } from '../renderers/cloud-init';
 import { SysctlProfile } from '../renderers/sysctl-profile';
+import { terraformLiteral } from './terraform-literal';
 import { fail, withPath } from './validation';
 
 /** Properties of `TunedServer`. */
@@ -125,12 +126,8 @@ export class TunedServer extends Construct {
         timeout: `${this.connectionTimeoutSeconds}s`,
         ...(props.hostKey !== undefined ? { hostKey: props.hostKey } : {}),
       },
-      provisioners: [{ type: 'remote-exec', inline: [escapeTemplate(this.script)] }],
+      provisioners: [{ type: 'remote-exec', inline: [terraformLiteral(this.script)] }],
     });
   }
 }
 
-// Terraform reads every string as a template: keep the shell's `${...}` and `%{...}` literal.
-function escapeTemplate(text: string): string {
-  return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
-}

@@ -1,5 +1,7 @@
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
-import { LocalBackend, PgBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import { NullProvider } from '@cdktf/provider-null/lib/provider';
+import { Resource } from '@cdktf/provider-null/lib/resource';
+import { LocalBackend, PgBackend, S3Backend, TerraformOutput, TerraformResource, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ContainerService } from '../constructs/container-service';
 import { DatabaseService } from '../constructs/database-service';
@@ -20,6 +22,8 @@ interface DockerPlacement {
   readonly provider: DockerProvider;
   /** The host's private address, for traffic between hosts; undefined for the local engine. */
   readonly address?: string;
+  /** Completes when the host has booted and Docker runs; everything on the host waits for it. */
+  readonly ready?: Resource;
 }
 
 const APP_DB_NAME = 'shop';
@@ -119,6 +123,17 @@ export class EnvironmentStack extends TerraformStack {
 
     // gateway.url is the URL on the gateway's Docker host; a KVM host is reached at its private address.
     const gatewayUrl = primary.address !== undefined && this.gateway.hostAddress === '0.0.0.0' ? `http://${primary.address}:${config.gateway.hostPort}` : this.gateway.url;
+    // One apply creates the VMs and then deploys onto them: Docker resources wait for their host.
+    for (const placement of placements) {
+      if (placement.ready === undefined) continue;
+      const ready = `${placement.ready.terraformResourceType}.${placement.ready.friendlyUniqueId}`;
+      for (const resource of this.node.findAll()) {
+        if (resource instanceof TerraformResource && resource.terraformResourceType.startsWith('docker_') && resource.provider === placement.provider) {
+          resource.dependsOn = [...(resource.dependsOn ?? []), ready];
+        }
+      }
+    }
+
     new TerraformOutput(this, 'gateway_url', { value: gatewayUrl, description: 'Where the gateway answers' });
     new TerraformOutput(this, 'host_addresses', { value: this.kvmHosts.map((h) => h.address), description: 'Private addresses of the KVM hosts' });
     new TerraformOutput(this, 'docker_host_urls', { value: this.kvmHosts.map((h) => h.dockerHostUrl), description: 'Docker hosts of the environment' });
@@ -153,6 +168,12 @@ export class EnvironmentStack extends TerraformStack {
 
   private addKvmHosts(hosting: KvmHosting): DockerPlacement[] {
     const libvirt = new LibvirtProvider(this, 'libvirt', { uri: hosting.libvirtUri });
+    new NullProvider(this, 'null');
+    const sshKey = new TerraformVariable(this, 'ssh_private_key', {
+      type: 'string',
+      sensitive: true,
+      description: `SSH private key of the admin user on the ${this.config.name} hosts, for the readiness checks (set TF_VAR_ssh_private_key)`,
+    });
     const network = new KvmNetwork(this, 'kvm-network', { name: `${this.config.name}-net`, cidr: hosting.networkCidr, provider: libvirt });
     return hosting.hosts.map((h, i) => {
       const host = new KvmHost(this, h.name, {
@@ -174,7 +195,7 @@ export class EnvironmentStack extends TerraformStack {
         disableDockerDaemonCheck: true,
         sshOpts: ['-o', 'StrictHostKeyChecking=accept-new', '-o', 'BatchMode=yes'],
       });
-      return { provider, address: host.address };
+      return { provider, address: host.address, ready: host.addReadinessCheck({ privateKey: sshKey }) };
     });
   }
 

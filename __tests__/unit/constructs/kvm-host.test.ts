@@ -406,3 +406,46 @@ describe('KvmHost', () => {
     );
   });
 });
+
+describe('KvmHost readiness check', () => {
+  const variable = (stack: TerraformStack, sensitive: boolean) => new TerraformVariable(stack, 'ssh_key', { type: 'string', sensitive });
+
+  it('waits over SSH for cloud-init and Docker, and runs again when the guest or its cloud-init changes', () => {
+    // GIVEN a host and a sensitive key variable
+    const { stack, build } = setup();
+    const host = build();
+    // WHEN a readiness check is added
+    const ready = host.addReadinessCheck({ privateKey: variable(stack, true) });
+    const resources = synthResources(stack);
+    const synthesized = resources.null_resource[ready.friendlyUniqueId];
+    // THEN it connects as the admin user to the fixed address, with the key only by reference
+    expect(synthesized.connection).toEqual({ type: 'ssh', host: '192.168.150.10', user: 'admin', private_key: '${var.ssh_key}', timeout: '15m' });
+    expect(synthesized.provisioner).toEqual([
+      { 'remote-exec': { inline: ['cloud-init status --wait >/dev/null || { cloud-init status --long; exit 1; }', 'docker info >/dev/null'] } },
+    ]);
+    expect(synthesized.triggers).toEqual({ domain: `\${${addressOf(resources, 'libvirt_domain', 'host')}.uuid}`, instance_id: host.instanceId });
+    expect(host.readinessCheck).toBe(ready);
+  });
+
+  it('fails when the key variable is not sensitive', () => {
+    const { stack, build } = setup();
+    expect(() => build().addReadinessCheck({ privateKey: variable(stack, false) })).toThrow(
+      'KvmHost [test/host]: privateKey variable "ssh_key" must be declared with sensitive: true, or the key shows up in plans and logs',
+    );
+  });
+
+  it('fails when it is added twice', () => {
+    const { stack, build } = setup();
+    const host = build();
+    const key = variable(stack, true);
+    host.addReadinessCheck({ privateKey: key });
+    expect(() => host.addReadinessCheck({ privateKey: key })).toThrow('KvmHost [test/host]: addReadinessCheck() was already called; use the resource it returned (readinessCheck)');
+  });
+
+  it('fails when the timeout is not a whole number of minutes', () => {
+    const { stack, build } = setup();
+    expect(() => build().addReadinessCheck({ privateKey: variable(stack, true), timeoutMinutes: 0.5 })).toThrow(
+      'KvmHost [test/host]: timeoutMinutes 0.5 must be a whole number of minutes, at least 1',
+    );
+  });
+});

@@ -135,7 +135,9 @@ describe('EnvironmentStack gateway', () => {
       .filter(([, c]) => /-services-(storefront|inventory)-\d+$/.test(c.name))
       .map(([id]) => `docker_container.${id}`);
     expect(replicas).toHaveLength(env === 'dev' ? 2 : 4);
-    expect([...gateway.depends_on].sort()).toEqual(replicas.sort());
+    // the replicas, and on KVM hosts the readiness check of the gateway's host
+    const readiness = Object.keys(json.resource.null_resource ?? {}).filter((id) => id.includes('kvm-1_ready')).map((id) => `null_resource.${id}`);
+    expect([...gateway.depends_on].sort()).toEqual([...replicas, ...readiness].sort());
   });
 
   test('sysctl overrides in the configuration reach the hosts, the gateway container and the listen backlog', () => {
@@ -365,9 +367,10 @@ describe('EnvironmentStack secrets', () => {
         if (/PASSWORD=/.test(e)) expect(e).toMatch(/^\w+=\$\{var\.database_(root|app)_password\}$/);
       }
     }
-    expect(Object.keys(json.variable).sort()).toEqual(['database_app_password', 'database_root_password']);
+    const sshKey = config.hosting.kind === 'kvm' ? ['ssh_private_key'] : [];
+    expect(Object.keys(json.variable).sort()).toEqual(['database_app_password', 'database_root_password', ...sshKey]);
     for (const variable of Object.values(json.variable as Record<string, Json>)) {
-      expect(variable).toEqual({ type: 'string', sensitive: true, description: expect.stringMatching(/set TF_VAR_database_(root|app)_password/) });
+      expect(variable).toEqual({ type: 'string', sensitive: true, description: expect.stringMatching(/set TF_VAR_(database_(root|app)_password|ssh_private_key)/) });
     }
   });
 });
@@ -471,5 +474,30 @@ describe('EnvironmentStack data residency', () => {
 
   test('declares staging and prod in Norway, and dev nowhere', () => {
     expect([DEV.residency, STAGING.residency, PROD.residency]).toEqual([undefined, { hostsIn: 'NO', allowed: ['NO'] }, { hostsIn: 'NO', allowed: ['NO'] }]);
+  });
+});
+
+describe('EnvironmentStack on KVM hosts deploys in one apply', () => {
+  test.each([STAGING, PROD])('$name: every Docker resource waits for the readiness check of its host', (config) => {
+    const { json } = synthDefault(config);
+    const ready = Object.entries<Json>(json.resource.null_resource);
+    // one check per host, connecting with the key from a sensitive variable
+    expect(ready.map(([, r]) => r.connection.host)).toEqual((config.hosting as KvmHosting).hosts.map((_, i) => `192.168.${config.name === 'staging' ? 140 : 141}.${10 + i}`));
+    expect(ready.every(([, r]) => r.connection.private_key === '${var.ssh_private_key}')).toBe(true);
+    expect(json.variable.ssh_private_key.sensitive).toBe(true);
+    // containers and networks on host N depend on host N's check
+    for (const type of ['docker_container', 'docker_network']) {
+      for (const resource of Object.values<Json>(json.resource[type])) {
+        const onSecondHost = String(resource.provider ?? 'docker').includes('kvm-2');
+        const check = ready[onSecondHost ? 1 : 0][0];
+        expect(resource.depends_on).toContain(`null_resource.${check}`);
+      }
+    }
+  });
+
+  test('dev has no readiness check and no SSH key variable', () => {
+    const { json } = synthDefault(DEV);
+    expect(json.resource.null_resource).toBeUndefined();
+    expect(json.variable.ssh_private_key).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ import { Annotations, TerraformVariable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import * as path from 'path';
 import { quote } from '../renderers/invalid-input';
+import { isIpv4 } from '../renderers/ipv4';
 import type { ServiceNetwork } from './service-network';
 import { terraformLiteral } from './terraform-literal';
 import { fail } from './validation';
@@ -276,7 +277,6 @@ const ALIAS = /^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/;
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const USER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/;
 const CAPABILITY = /^[A-Z][A-Z_]*$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const NAMESPACED_SYSCTL = [
   /^net\.[a-z0-9_.-]+$/,
   /^kernel\.(msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)$/,
@@ -551,7 +551,7 @@ export class ContainerService extends Construct {
         fail(this, `port ${what} ${quote(value)} must be an integer from 1 to 65535`);
       }
     }
-    if (!Token.isUnresolved(published.hostAddress) && !IPV4.test(published.hostAddress)) {
+    if (!Token.isUnresolved(published.hostAddress) && !isIpv4(published.hostAddress)) {
       fail(this, `port hostAddress ${quote(published.hostAddress)} must be an IPv4 address, e.g. '127.0.0.1' (this host only) or '0.0.0.0' (every interface)`);
     }
     if (published.protocol !== 'tcp' && published.protocol !== 'udp') {

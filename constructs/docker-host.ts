@@ -3,6 +3,7 @@ import { TerraformStack, Token } from 'cdktf';
 import { IConstruct } from 'constructs';
 import * as path from 'path';
 import { quote } from '../renderers/invalid-input';
+import { isIpv4 } from '../renderers/ipv4';
 import { fail } from './validation';
 
 /** The local Docker engine's socket, as `docker` itself uses it. */
@@ -54,7 +55,6 @@ export interface SshDockerHostOptions extends DockerHostOptions {
 const ALIAS = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
 const SSH_USER = /^[a-zA-Z_][a-zA-Z0-9_.-]{0,31}$/;
 const HOSTNAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const IPV6 = /^[0-9a-fA-F:.]+$/;
 
 /**
@@ -132,7 +132,7 @@ function sshHostUrl(scope: IConstruct, id: string, user: string, address: string
         fail(scope, `${what}: address ${quote(address)} must be an IPv4 address, an IPv6 address or a host name`);
       }
       host = `[${bare}]`;
-    } else if (!IPV4.test(address) && (/^[\d.]+$/.test(address) || !HOSTNAME.test(address))) {
+    } else if (!isIpv4(address) && (/^[\d.]+$/.test(address) || !HOSTNAME.test(address))) {
       fail(scope, `${what}: address ${quote(address)} must be an IPv4 address, an IPv6 address or a host name`);
     }
   }

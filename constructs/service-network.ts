@@ -3,9 +3,10 @@ import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { quote } from '../renderers/invalid-input';
+import { parseCidr } from '../renderers/ipv4';
 import { ContainerService, ContainerServiceOptions, PublishedPort } from './container-service';
 import { DatabaseService, DatabaseServiceOptions } from './database-service';
-import { fail } from './validation';
+import { fail, withPath } from './validation';
 
 /** Props of `ServiceNetwork`. */
 export interface ServiceNetworkProps {
@@ -30,7 +31,6 @@ export interface ServiceNetworkProps {
 }
 
 const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 /**
  * A user-defined Docker network: the place where an environment's services find each other by alias
@@ -151,21 +151,7 @@ export class ServiceNetwork extends Construct {
   }
 
   private checkSubnet(subnet: string): void {
-    const m = CIDR.exec(subnet);
-    const octets = m === null ? [] : m.slice(1, 5).map(Number);
-    const prefix = m === null ? NaN : Number(m[5]);
-    if (m === null || octets.some((o) => o > 255) || prefix > 32) {
-      fail(this, `subnet ${quote(subnet)} must be an IPv4 CIDR such as '172.28.0.0/24'`);
-    }
-    if (prefix < 8 || prefix > 29) {
-      fail(this, `subnet ${quote(subnet)} must have a prefix length from /8 to /29 (a /29 holds 5 containers after the gateway)`);
-    }
-    const address = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
-    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-    const base = (address & mask) >>> 0;
-    if (base !== address) {
-      const fixed = [24, 16, 8, 0].map((s) => (base >>> s) & 255).join('.');
-      fail(this, `subnet ${quote(subnet)} has host bits set; use ${quote(`${fixed}/${prefix}`)}`);
-    }
+    withPath(this, () => parseCidr('subnet', subnet));
   }
+
 }

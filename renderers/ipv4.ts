@@ -14,13 +14,18 @@ export interface Ipv4Network {
 
 const OCTETS = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
+/** Whether `text` is a dotted-quad IPv4 address (four numbers 0-255, no leading zeros). */
+export function isIpv4(text: string): boolean {
+  const m = OCTETS.exec(text);
+  return m !== null && m.slice(1).every((o) => Number(o) <= 255 && !(o.length > 1 && o.startsWith('0')));
+}
+
 /** Parses a dotted-quad IPv4 address to a 32-bit number; throws `InvalidInputError` naming `setting`. */
 export function parseIpv4(setting: string, address: string): number {
-  const m = OCTETS.exec(address);
-  if (m === null || m.slice(1).some((o) => Number(o) > 255 || (o.length > 1 && o.startsWith('0')))) {
+  if (!isIpv4(address)) {
     throw new InvalidInputError(`${setting} ${quote(address)} is not an IPv4 address; write four numbers 0-255 joined by dots, like "192.168.150.10"`);
   }
-  return m.slice(1).reduce((acc, o) => acc * 256 + Number(o), 0);
+  return address.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
 }
 
 /** Formats a 32-bit number as a dotted-quad IPv4 address. */
@@ -37,6 +42,9 @@ export function parseCidr(setting: string, cidr: string): Ipv4Network {
   const prefix = Number(prefixText);
   if (rest.length > 0 || prefixText === undefined || !/^\d{1,2}$/.test(prefixText) || prefix < 8 || prefix > 30) {
     throw new InvalidInputError(`${setting} ${quote(cidr)} is not a CIDR with a prefix of 8..30; write it like "192.168.150.0/24"`);
+  }
+  if (!isIpv4(address)) {
+    throw new InvalidInputError(`${setting} ${quote(cidr)} has no IPv4 network address before the '/'; write four numbers 0-255 joined by dots, like "192.168.150.0/24"`);
   }
   const base = parseIpv4(setting, address);
   const size = 2 ** (32 - prefix);

@@ -154,9 +154,9 @@ const CATALOGUE: [string, Build, string][] = [
 
   // ServiceNetwork and DatabaseService.
   ['subnet prefix out of range', (app) => { const { stack, provider } = dockerStack(app); new ServiceNetwork(stack, 'backend', { provider, subnet: '10.0.0.0/33' }); },
-    'ServiceNetwork [dev/backend]: subnet "10.0.0.0/33" must be an IPv4 CIDR such as \'172.28.0.0/24\''],
+    'ServiceNetwork [dev/backend]: subnet "10.0.0.0/33" is not a CIDR with a prefix of 8..30; write it like "192.168.150.0/24"'],
   ['subnet with host bits', (app) => { const { stack, provider } = dockerStack(app); new ServiceNetwork(stack, 'backend', { provider, subnet: '172.28.0.1/24' }); },
-    'ServiceNetwork [dev/backend]: subnet "172.28.0.1/24" has host bits set; use "172.28.0.0/24"'],
+    'ServiceNetwork [dev/backend]: subnet "172.28.0.1/24" has host bits set; use the network address "172.28.0.0/24"'],
   ['network name with a space', (app) => { const { stack, provider } = dockerStack(app); new ServiceNetwork(stack, 'backend', { provider, networkName: 'prod services' }); },
     'ServiceNetwork [dev/backend]: networkName "prod services" must contain only letters, digits'],
   ['database data path with ..', database({ hostPath: '../data' }),
@@ -216,7 +216,7 @@ const CATALOGUE: [string, Build, string][] = [
   ['CIDR without a prefix', kvmHost({}, {}, '192.168.1.0'),
     'KvmNetwork [prod/net]: cidr "192.168.1.0" is not a CIDR with a prefix of 8..30; write it like "192.168.150.0/24"'],
   ['CIDR with an octet above 255', kvmHost({}, {}, '192.168.300.0/24'),
-    'KvmNetwork [prod/net]: cidr "192.168.300.0" is not an IPv4 address; write four numbers 0-255 joined by dots'],
+    'KvmNetwork [prod/net]: cidr "192.168.300.0/24" has no IPv4 network address before the \'/\'; write four numbers 0-255 joined by dots'],
   ['CIDR with host bits', kvmHost({}, {}, '192.168.150.1/24'),
     'KvmNetwork [prod/net]: cidr "192.168.150.1/24" has host bits set; use the network address "192.168.150.0/24"'],
   ['DHCP range backwards', (app) => new KvmNetwork(new TerraformStack(app, 'prod'), 'net', { cidr: '192.168.150.0/24', dhcpRange: { start: '192.168.150.200', end: '192.168.150.100' } }),

@@ -138,16 +138,16 @@ describe('ServiceNetwork guards', () => {
     );
   });
   test('fails when the subnet is not a CIDR', () => {
-    expect(() => setup({ subnet: '172.28.0.0' })).toThrow('ServiceNetwork [dev/services]: subnet "172.28.0.0" must be an IPv4 CIDR such as \'172.28.0.0/24\'');
+    expect(() => setup({ subnet: '172.28.0.0' })).toThrow('ServiceNetwork [dev/services]: subnet "172.28.0.0" is not a CIDR with a prefix of 8..30; write it like "192.168.150.0/24"');
   });
   test('fails when a subnet octet is out of range', () => {
-    expect(() => setup({ subnet: '172.280.0.0/16' })).toThrow('subnet "172.280.0.0/16" must be an IPv4 CIDR');
+    expect(() => setup({ subnet: '172.280.0.0/16' })).toThrow('subnet "172.280.0.0/16" has no IPv4 network address before the \'/\'; write four numbers 0-255 joined by dots, like "192.168.150.0/24"');
   });
   test('fails when the subnet prefix is too long for containers', () => {
-    expect(() => setup({ subnet: '172.28.0.0/30' })).toThrow('subnet "172.28.0.0/30" must have a prefix length from /8 to /29');
+    expect(() => setup({ subnet: '172.28.0.0/31' })).toThrow('subnet "172.28.0.0/31" is not a CIDR with a prefix of 8..30; write it like "192.168.150.0/24"');
   });
   test('fails when the subnet has host bits set', () => {
-    expect(() => setup({ subnet: '172.28.0.1/24' })).toThrow('subnet "172.28.0.1/24" has host bits set; use "172.28.0.0/24"');
+    expect(() => setup({ subnet: '172.28.0.1/24' })).toThrow('subnet "172.28.0.1/24" has host bits set; use the network address "172.28.0.0/24"');
   });
   test('fails when a service id is used twice', () => {
     const { network } = setup();

@@ -50,7 +50,7 @@ describe('parseCidr', () => {
 
   it('fails when the address part is not an IPv4 address', () => {
     expect(() => parseCidr('cidr', '192.168.300.0/24')).toThrow(
-      new InvalidInputError('cidr "192.168.300.0" is not an IPv4 address; write four numbers 0-255 joined by dots, like "192.168.150.10"'),
+      new InvalidInputError('cidr "192.168.300.0/24" has no IPv4 network address before the \'/\'; write four numbers 0-255 joined by dots, like "192.168.150.0/24"'),
     );
   });
 

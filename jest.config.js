@@ -1,6 +1,6 @@
 // Two projects: `unit` (Node only, no external tools) and `integration` (real engines and services).
-// ts-jest transpiles without type-checking for speed; `npm test` type-checks the whole tree first.
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] };
+// esbuild transpiles without type-checking for speed; `npm test` type-checks the whole tree beside it.
+const transform = { '^.+\\.ts$': '<rootDir>/scripts/jest-transform.js' };
 
 module.exports = {
   // Integration tests apply real stacks; unit tests never come near this.

@@ -4,3 +4,7 @@ import 'cdktf/lib/testing/adapters/jest';
 
 // Enables cdktf's jest matchers (toHaveResourceWithProperties, toBeValidTerraform, ...).
 Testing.setupJest();
+
+// Jest's source-map support is installed by now; real errors keep it, cdktf's token traces skip it.
+const traces = require('../scripts/token-stack-traces') as { skipTokenStackTraces(errorClass: ErrorConstructor): void };
+traces.skipTokenStackTraces(Error);

@@ -15,14 +15,8 @@ process.env.V8_COMPILE_CACHE_CACHE_DIR = process.env.V8_COMPILE_CACHE_CACHE_DIR 
 require('v8-compile-cache');
 const Module = require('module');
 
-// cdktf records a creation stack trace for every token (Lazy, references, functions) and prints it only
-// when a token fails to resolve; formatting those traces is half the synth time of a large app. They
-// are captured on plain objects, never on Errors, so format nothing for those and keep real errors'
-// traces intact. KVMS_TOKEN_STACKS=1 keeps them (when debugging a token that does not resolve).
-if (!process.env.KVMS_TOKEN_STACKS) {
-  Error.prepareStackTrace = (error, callsites) =>
-    error instanceof Error ? `${error}${callsites.map((c) => `\n    at ${c}`).join('')}` : '';
-}
+// cdktf's per-token stack traces are not formatted (see token-stack-traces.js).
+require('./token-stack-traces').skipTokenStackTraces(Error);
 
 const cacheDir = path.join(cacheRoot, 'run-ts');
 let ts; // loaded only on a cache miss

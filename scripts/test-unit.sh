@@ -4,6 +4,7 @@
 # Arguments go to jest, e.g. `npm test -- -u` or `npm test -- __tests__/unit/stacks`.
 set -u
 cd "$(dirname "$0")/.."
+mkdir -p node_modules/.cache
 npx tsc -p tsconfig.json --noEmit > node_modules/.cache/typecheck.log 2>&1 &
 typecheck=$!
 npx jest "$@" --selectProjects unit

@@ -30,7 +30,7 @@ packages=(
   linux-image-amd64 systemd-sysv udev dbus initramfs-tools
   cloud-init cloud-guest-utils e2fsprogs openssh-server sudo
   ifupdown isc-dhcp-client resolvconf iproute2 netbase procps kmod
-  docker.io qemu-guest-agent ca-certificates less
+  docker.io apparmor qemu-guest-agent ca-certificates less
 )
 
 log() { echo "build-guest-image: $*" >&2; }

@@ -1,4 +1,5 @@
 import { Testing } from 'cdktf';
+import { skipTokenStackTraces } from '../scripts/token-stack-traces';
 // Brings the matchers' type declarations (jest.Matchers) into every test file.
 import 'cdktf/lib/testing/adapters/jest';
 
@@ -6,5 +7,4 @@ import 'cdktf/lib/testing/adapters/jest';
 Testing.setupJest();
 
 // Jest's source-map support is installed by now; real errors keep it, cdktf's token traces skip it.
-const traces = require('../scripts/token-stack-traces') as { skipTokenStackTraces(errorClass: ErrorConstructor): void };
-traces.skipTokenStackTraces(Error);
+skipTokenStackTraces(Error);

@@ -5,12 +5,12 @@
 const crypto = require('crypto');
 const esbuild = require('esbuild');
 const fs = require('fs');
+const path = require('path');
 const { version } = require('esbuild/package.json');
-// A change to esbuild or to this file must not reuse Jest's cached output.
-const transformerKey = `${version}\0${fs.readFileSync(__filename, 'utf8')}`;
-
-// The same class-field semantics as tsc with this project's target (ES2022).
-const tsconfigRaw = { compilerOptions: { target: 'ES2022', useDefineForClassFields: true, esModuleInterop: true } };
+// The project's tsconfig.json gives esbuild tsc's class-field semantics (from its target).
+const tsconfigRaw = fs.readFileSync(path.join(__dirname, '..', 'tsconfig.json'), 'utf8');
+// A change to esbuild, to this file or to tsconfig.json must not reuse Jest's cached output.
+const transformerKey = `${version}\0${fs.readFileSync(__filename, 'utf8')}\0${tsconfigRaw}`;
 
 const generated = /[\\/]providers[\\/]libvirt[\\/]/;
 

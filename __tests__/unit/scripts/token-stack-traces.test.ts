@@ -1,15 +1,13 @@
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { Lazy, TerraformOutput, TerraformStack, Testing, Tokenization } from 'cdktf';
+import { skipTokenStackTraces } from '../../../scripts/token-stack-traces';
 
 /**
  * `npm run synth` and the tests skip formatting the stack trace cdktf captures for every token
  * (scripts/token-stack-traces.js, installed by scripts/run-ts.js and __tests__/setup.ts). Real errors
  * must keep their traces, and KVMS_TOKEN_STACKS=1 must bring the token traces back.
  */
-const { skipTokenStackTraces } = require('../../../scripts/token-stack-traces') as {
-  skipTokenStackTraces(errorClass: { prepareStackTrace?: unknown }): void;
-};
 
 /** A stand-in for `Error` whose `prepareStackTrace` records what it was asked to format. */
 function errorClassWith(format?: (error: unknown, callsites: unknown[]) => string) {

@@ -1,17 +1,28 @@
 import { Container, ContainerPorts, ContainerUpload, ContainerVolumes } from '@cdktf/provider-docker/lib/container';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { Volume } from '@cdktf/provider-docker/lib/volume';
-import { Annotations, TerraformVariable, Token } from 'cdktf';
+import { Annotations, Lazy, TerraformLocal, TerraformVariable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import * as path from 'path';
 import { quote } from '../renderers/invalid-input';
 import { isIpv4 } from '../renderers/ipv4';
+import { containerFingerprint } from './container-fingerprint';
 import type { ServiceNetwork } from './service-network';
 import { terraformLiteral } from './terraform-literal';
 import { fail } from './validation';
 
 /** Docker restart policies. */
 export type RestartPolicy = 'no' | 'on-failure' | 'always' | 'unless-stopped';
+
+/**
+ * How a change that needs a new container is rolled out (the names of Compose's `update_config.order`):
+ * - `start-first`: the new container is created (and, with a healthcheck, healthy) before the old one
+ *   is stopped; the container name carries a fingerprint of its content so both can exist at once, and
+ *   Terraform's `create_before_destroy` orders it. Gapless for services behind a gateway.
+ * - `stop-first`: the old container is stopped and removed, then the new one is created under the same
+ *   name: for what cannot run twice (a published host port, a named volume, a database's data directory).
+ */
+export type ReplacementStrategy = 'start-first' | 'stop-first';
 
 /** A published port. */
 export interface PortMapping {
@@ -74,6 +85,12 @@ export interface HealthcheckOptions {
    * @default 0
    */
   readonly startPeriodSeconds?: number;
+  /**
+   * Time between checks during the start period, so a new container is found healthy sooner (Docker
+   * engine 25 or later; older engines ignore it and then show a perpetual diff, so leave it unset there).
+   * @default unset: `intervalSeconds` applies from the start
+   */
+  readonly startIntervalSeconds?: number;
 }
 
 /** A file written into the container before it starts (e.g. a rendered nginx.conf). */
@@ -137,6 +154,13 @@ export interface ContainerServiceOptions {
    */
   readonly alias?: string;
   /**
+   * The name of the replica set this container belongs to: a network alias shared with the other
+   * replicas of the set (Docker's DNS answers it with all of them on the same host), beside the
+   * container's own `alias`.
+   * @default none
+   */
+  readonly replicaOf?: string;
+  /**
    * Docker container name (unique per Docker host).
    * @default `<networkName>-<id>`, so environments sharing a host do not collide
    */
@@ -193,9 +217,10 @@ export interface ContainerServiceOptions {
    */
   readonly healthcheck?: HealthcheckOptions;
   /**
-   * Block `apply` until the healthcheck passes. Turned on automatically when another service
-   * links to this one and it has a healthcheck.
-   * @default false
+   * Block `apply` until the healthcheck passes, so a start-first replacement waits for the new
+   * container before the old one goes, and linked services start against a ready dependency.
+   * @default true for a start-first service with a healthcheck, and whenever another service links to
+   * this one and it has a healthcheck; false otherwise
    */
   readonly waitForHealthy?: boolean;
   /**
@@ -250,10 +275,22 @@ export interface ContainerServiceOptions {
    */
   readonly uploads?: FileUpload[];
   /**
-   * Seconds `destroy` (and replacement) lets the process stop before it is killed.
+   * Seconds `destroy` (and replacement) lets the process stop before it is killed; also Docker's stop
+   * timeout for `docker stop` and restarts outside OpenTofu.
    * @default 10
    */
   readonly destroyGraceSeconds?: number;
+  /**
+   * Signal that asks the process to stop (e.g. `SIGQUIT` for nginx's graceful shutdown).
+   * @default the image's STOPSIGNAL, else SIGTERM
+   */
+  readonly stopSignal?: string;
+  /**
+   * How a change that needs a new container is rolled out (see `ReplacementStrategy`). A start-first
+   * service cannot publish host ports or mount named volumes (two containers would claim them).
+   * @default 'stop-first' when `ports` are given, else 'start-first'
+   */
+  readonly replacement?: ReplacementStrategy;
   /**
    * The Docker host this container runs on (a replica may sit on another host than its network's
    * default). Links work only between services on the same host.
@@ -283,6 +320,10 @@ const NAMESPACED_SYSCTL = [
   /^fs\.mqueue\.[a-z0-9_]+$/,
 ];
 const RESTART_POLICIES: readonly RestartPolicy[] = ['no', 'on-failure', 'always', 'unless-stopped'];
+const REPLACEMENTS: readonly ReplacementStrategy[] = ['start-first', 'stop-first'];
+const STOP_SIGNAL = /^(SIG[A-Z0-9+-]+|[0-9]{1,2})$/;
+/** The label that carries a stop-first container's fingerprint, so a change the provider cannot apply in place replaces it. */
+export const FINGERPRINT_LABEL = 'cdktf-kvm-microservices.fingerprint';
 
 /**
  * Whether an environment variable name looks like it carries a secret: one of its `_`-separated
@@ -319,8 +360,24 @@ export class ContainerService extends Construct {
   public readonly image: string;
   /** The name other services reach this one by on the network. */
   public readonly alias: string;
-  /** Docker container name. */
+  /**
+   * Docker container name. For a start-first service this is `<baseContainerName>-<fingerprint>`, a
+   * token that resolves at synth (or at apply, when secrets are part of the content).
+   */
   public readonly containerName: string;
+  /** The container name without the fingerprint (the whole name of a stop-first service). */
+  public readonly baseContainerName: string;
+  /** How a change that needs a new container is rolled out. */
+  public readonly replacement: ReplacementStrategy;
+  /** Signal that asks the process to stop, if set. */
+  public readonly stopSignal?: string;
+  /** The replica set this container belongs to, if any. */
+  public readonly replicaOf?: string;
+  /**
+   * The fingerprint of the container's content (a Terraform local): 8 hex digits that change whenever
+   * the content does, part of the name of a start-first container and a label of a stop-first one.
+   */
+  public readonly version: TerraformLocal;
   /** Restart policy. */
   public readonly restart: RestartPolicy;
   /** Hard memory limit in MiB. */
@@ -354,6 +411,7 @@ export class ContainerService extends Construct {
   private readonly extraAliases: string[] = [];
   private readonly linkTargets: ContainerService[] = [];
   private waiting: boolean;
+  private fingerprinting = false;
 
   constructor(scope: Construct, id: string, props: ContainerServiceProps) {
     super(scope, id);
@@ -361,7 +419,14 @@ export class ContainerService extends Construct {
     this.dockerProvider = props.dockerProvider ?? props.network.provider;
     this.image = props.image;
     this.alias = props.alias ?? id;
-    this.containerName = props.containerName ?? `${props.network.networkName}-${id}`;
+    this.baseContainerName = props.containerName ?? `${props.network.networkName}-${id}`;
+    this.replacement = props.replacement ?? ((props.ports ?? []).length > 0 ? 'stop-first' : 'start-first');
+    this.stopSignal = props.stopSignal;
+    this.replicaOf = props.replicaOf;
+    // A local of its own, so the name, the label and the gateway's configuration read
+    // `${local.<version>}` and the hash expression is written once.
+    this.version = new TerraformLocal(this, 'version', Lazy.stringValue({ produce: () => this.fingerprint() }));
+    this.containerName = this.replacement === 'start-first' ? `${this.baseContainerName}-${this.version.asString}` : this.baseContainerName;
     this.restart = props.restart ?? 'unless-stopped';
     this.memoryMiB = props.memoryMiB ?? 512;
     this.memorySwapMiB = props.memorySwapMiB ?? this.memoryMiB;
@@ -373,11 +438,18 @@ export class ContainerService extends Construct {
     this.waitTimeoutSeconds = props.waitTimeoutSeconds ?? 60;
     this.readOnlyRootFilesystem = props.readOnlyRootFilesystem ?? false;
     this.healthcheck = props.healthcheck;
-    this.waiting = props.waitForHealthy ?? false;
+    this.waiting = props.waitForHealthy ?? (this.replacement === 'start-first' && props.healthcheck !== undefined);
 
     this.checkImage();
     this.checkName('alias', this.alias, ALIAS, 'letters, digits, \'_\' and \'-\', starting and ending with a letter or digit, at most 63 characters');
-    this.checkName('containerName', this.containerName, CONTAINER_NAME, 'letters, digits, \'_\', \'.\' and \'-\', starting with a letter or digit');
+    if (!REPLACEMENTS.includes(this.replacement)) {
+      fail(this, `replacement ${quote(this.replacement)} must be one of ${REPLACEMENTS.map((r) => quote(r)).join(', ')}`);
+    }
+    if (this.stopSignal !== undefined && !Token.isUnresolved(this.stopSignal) && !STOP_SIGNAL.test(this.stopSignal)) {
+      fail(this, `stopSignal ${quote(this.stopSignal)} must be a signal name such as 'SIGTERM' or 'SIGQUIT', or its number`);
+    }
+    if (this.replicaOf !== undefined) this.checkName('replicaOf', this.replicaOf, ALIAS, 'letters, digits, \'_\' and \'-\', starting and ending with a letter or digit, at most 63 characters');
+    this.checkName('containerName', this.baseContainerName, CONTAINER_NAME, 'letters, digits, \'_\', \'.\' and \'-\', starting with a letter or digit');
     if (!Token.isUnresolved(this.restart) && !RESTART_POLICIES.includes(this.restart)) {
       fail(this, `restart ${quote(this.restart)} must be one of ${RESTART_POLICIES.map((r) => quote(r)).join(', ')}`);
     }
@@ -436,12 +508,19 @@ export class ContainerService extends Construct {
         : undefined,
       sysctls: Object.keys(sysctls).length > 0 ? sysctls : undefined,
       destroyGraceSeconds: this.destroyGraceSeconds,
+      stopTimeout: this.destroyGraceSeconds,
+      stopSignal: this.stopSignal,
+      labels: this.replacement === 'stop-first'
+        ? [{ label: FINGERPRINT_LABEL, value: this.version.asString }]
+        : undefined,
+      lifecycle: this.replacement === 'start-first' ? { createBeforeDestroy: true } : undefined,
       healthcheck: hc === undefined ? undefined : {
         test: hc.command.map(terraformLiteral),
         interval: `${hc.intervalSeconds ?? 10}s`,
         timeout: `${hc.timeoutSeconds ?? 5}s`,
         retries: hc.retries ?? 5,
         startPeriod: `${hc.startPeriodSeconds ?? 0}s`,
+        startInterval: hc.startIntervalSeconds === undefined ? undefined : `${hc.startIntervalSeconds}s`,
       },
       wait: this.waiting ? true : undefined,
       waitTimeout: this.waiting ? this.waitTimeoutSeconds : undefined,
@@ -489,11 +568,29 @@ export class ContainerService extends Construct {
     }
     if (!this.linkTargets.includes(target)) {
       this.linkTargets.push(target);
-      // depends_on takes a bare address; `fqn` would render as an interpolation, which Terraform refuses.
-      const address = `${target.container.terraformResourceType}.${target.container.friendlyUniqueId}`;
-      this.container.dependsOn = [...(this.container.dependsOn ?? []), address];
+      // Terraform forces create_before_destroy onto everything a create-before-destroy resource depends
+      // on, so an edge from a start-first service to a stop-first one (a database) would make the latter
+      // start a second container under its own name and fail. Start-first services do not wait for
+      // stop-first ones; they retry their connections (and Docker restarts them) until those answer.
+      if (!(this.replacement === 'start-first' && target.replacement === 'stop-first')) {
+        this.container.dependsOn = [...(this.container.dependsOn ?? []), target.readinessAddress()];
+        if (target.healthcheck !== undefined && target.waitsForHealthyWhenDependedOn()) target.waitUntilHealthy();
+      }
     }
-    if (target.healthcheck !== undefined) target.waitUntilHealthy();
+  }
+
+  /**
+   * The Terraform address dependents wait for: the container (which, with a healthcheck, `apply` then
+   * waits for). depends_on takes a bare address; `fqn` would render as an interpolation, which
+   * Terraform refuses.
+   */
+  protected readinessAddress(): string {
+    return `${this.container.terraformResourceType}.${this.container.friendlyUniqueId}`;
+  }
+
+  /** Whether a dependent turns on waiting for this service's healthcheck. */
+  protected waitsForHealthyWhenDependedOn(): boolean {
+    return true;
   }
 
   /** Adds another name this service is reachable by on its network; an alias of another service fails. */
@@ -540,6 +637,9 @@ export class ContainerService extends Construct {
 
   /** Publishes a port, on 127.0.0.1 unless another host address is given. */
   public addPort(port: PortMapping): PublishedPort {
+    if (this.replacement === 'start-first') {
+      fail(this, `cannot publish port ${quote(port.hostPort ?? port.containerPort)}: this service is replaced start-first, and the new container could not bind the host port while the old one still runs; give it replacement: 'stop-first' (a replacement then interrupts it briefly), or reach it through its network alias`);
+    }
     const published: PublishedPort = {
       containerPort: port.containerPort,
       hostPort: port.hostPort ?? port.containerPort,
@@ -599,6 +699,9 @@ export class ContainerService extends Construct {
    */
   public addNamedVolume(id: string, containerPath: string, options: NamedVolumeOptions = {}): NamedVolume {
     if (this.node.tryFindChild(id) !== undefined) fail(this, `named volume '${id}' already exists; give each volume its own id`);
+    if (this.replacement === 'start-first') {
+      fail(this, `cannot mount named volume '${id}': this service is replaced start-first, so two containers would share the volume during a rollout and the old one's removal would fail; keep the data on a host volume (addHostVolume) or in a database, or give the service replacement: 'stop-first'`);
+    }
     this.checkContainerPath('named volume containerPath', containerPath);
     const volumeName = options.volumeName ?? `${this.containerName}-${id}`;
     this.checkName('volumeName', volumeName, CONTAINER_NAME, 'letters, digits, \'_\', \'.\' and \'-\', starting with a letter or digit');
@@ -649,7 +752,7 @@ export class ContainerService extends Construct {
 
   /** Every name this service is reachable by on its network (a copy). */
   public get aliases(): string[] {
-    return [this.alias, ...this.extraAliases];
+    return [this.alias, ...(this.replicaOf === undefined ? [] : [this.replicaOf]), ...this.extraAliases];
   }
 
   /** Whether `apply` waits for this service to be healthy. */
@@ -691,6 +794,20 @@ export class ContainerService extends Construct {
       return s.linkTargets.some((t) => t === other || visit(t));
     };
     return visit(this);
+  }
+
+  /**
+   * The content hash the container name (start-first) or fingerprint label (stop-first) carries; the
+   * name itself is left out, and computing it resolves the container once.
+   */
+  private fingerprint(): string {
+    if (this.fingerprinting) return 'fingerprint';
+    this.fingerprinting = true;
+    try {
+      return containerFingerprint(this.container, [...this.secretEnv.values()].map((v) => v.friendlyUniqueId));
+    } finally {
+      this.fingerprinting = false;
+    }
   }
 
   private renderNetworks(): void {
@@ -783,6 +900,7 @@ export class ContainerService extends Construct {
     this.checkInteger('healthcheck timeoutSeconds', hc.timeoutSeconds ?? 5, 1, 'time one check may take');
     this.checkInteger('healthcheck retries', hc.retries ?? 5, 1, 'failures before unhealthy');
     this.checkInteger('healthcheck startPeriodSeconds', hc.startPeriodSeconds ?? 0, 0, 'grace period after start');
+    if (hc.startIntervalSeconds !== undefined) this.checkInteger('healthcheck startIntervalSeconds', hc.startIntervalSeconds, 1, 'time between checks during the start period');
   }
 
   private checkSysctls(sysctls: Record<string, string | number>): Record<string, string> {

@@ -1,6 +1,8 @@
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
-import { TerraformStack, Token } from 'cdktf';
+import { Aspects, IAspect, TerraformResource, TerraformStack, Token } from 'cdktf';
 import { IConstruct } from 'constructs';
+import type { KvmHost } from './kvm-host';
+import type { TunedServer } from './tuned-server';
 import * as path from 'path';
 import { quote } from '../renderers/invalid-input';
 import { isIpv4 } from '../renderers/ipv4';
@@ -50,7 +52,17 @@ export interface SshDockerHostOptions extends DockerHostOptions {
    * @default none
    */
   readonly sshOpts?: string[];
+  /**
+   * A resource that completes when the host is ready for Docker (a `KvmHost`'s readiness check, a
+   * `TunedServer`): every Docker resource on this host depends on it, so one apply prepares the host and
+   * then deploys onto it.
+   * @default none
+   */
+  readonly readiness?: TerraformResource;
 }
+
+/** Options of `DockerHost.forKvmHost` and `DockerHost.forServer`. */
+export type ManagedDockerHostOptions = Omit<SshDockerHostOptions, 'user' | 'address' | 'readiness'>;
 
 const ALIAS = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
 const SSH_USER = /^[a-zA-Z_][a-zA-Z0-9_.-]{0,31}$/;
@@ -80,20 +92,68 @@ export class DockerHost {
     return DockerHost.provider(stack, id, { ...options, host: socket });
   }
 
+  /**
+   * The local engine that `DOCKER_HOST` names when OpenTofu runs, else `unix:///var/run/docker.sock`
+   * (the provider's own default): the JSON holds no machine-specific socket.
+   */
+  public static fromEnvironment(stack: IConstruct, id: string, options: DockerHostOptions = {}): DockerProvider {
+    return DockerHost.provider(stack, id, { ...options, host: undefined });
+  }
+
   /** A remote engine over SSH, e.g. on a `KvmHost` or an existing server; the Docker CLI's ssh transport is used. */
   public static ssh(stack: IConstruct, id: string, options: SshDockerHostOptions): DockerProvider {
-    return DockerHost.provider(stack, id, {
+    const provider = DockerHost.provider(stack, id, {
       alias: options.alias,
       disableDockerDaemonCheck: options.disableDockerDaemonCheck,
       sshOpts: options.sshOpts,
       host: sshHostUrl(stack, id, options.user, options.address, options.port),
     });
+    if (options.readiness !== undefined) DockerHost.waitFor(provider, options.readiness);
+    return provider;
+  }
+
+  /**
+   * The Docker engine of a `KvmHost`, as its admin user over SSH; every Docker resource on it waits for
+   * the host's readiness check (made with `addReadinessCheck` first). The daemon check is off, because
+   * the host does not exist at the first plan.
+   */
+  public static forKvmHost(stack: IConstruct, id: string, host: KvmHost, options: ManagedDockerHostOptions = {}): DockerProvider {
+    const readiness = host.readinessCheck;
+    if (readiness === undefined) {
+      fail(stack, `docker host '${id}': KvmHost '${host.node.path}' has no readiness check, so Docker resources would not wait for the guest to boot; call host.addReadinessCheck({ privateKey }) first`);
+    }
+    return DockerHost.ssh(stack, id, { disableDockerDaemonCheck: true, ...options, user: host.adminUser, address: host.address, readiness });
+  }
+
+  /**
+   * The Docker engine of an existing server prepared by a `TunedServer` (preflight, tuning, Docker
+   * installed), as its SSH user; every Docker resource on it waits for the `TunedServer`.
+   */
+  public static forServer(stack: IConstruct, id: string, server: TunedServer, options: ManagedDockerHostOptions = {}): DockerProvider {
+    return DockerHost.ssh(stack, id, { disableDockerDaemonCheck: true, ...options, user: server.user, address: server.host, port: server.port, readiness: server.resource });
+  }
+
+  /** Makes every Docker resource on `provider` depend on `readiness` (added to the stack as an Aspect). */
+  public static waitFor(provider: DockerProvider, readiness: TerraformResource): void {
+    const stack = TerraformStack.of(provider);
+    let ordering = READINESS.get(stack);
+    if (ordering === undefined) {
+      ordering = new ReadinessOrdering();
+      READINESS.set(stack, ordering);
+      Aspects.of(stack).add(ordering);
+    }
+    ordering.add(provider, readiness);
+  }
+
+  /** The readiness resources Docker resources on `provider` wait for (a copy). */
+  public static readinessOf(provider: DockerProvider): TerraformResource[] {
+    return [...(READINESS.get(TerraformStack.of(provider))?.of(provider) ?? [])];
   }
 
   private static provider(
     stack: IConstruct,
     id: string,
-    options: DockerHostOptions & { readonly host: string; readonly sshOpts?: string[] },
+    options: DockerHostOptions & { readonly host: string | undefined; readonly sshOpts?: string[] },
   ): DockerProvider {
     if (!TerraformStack.isStack(stack)) {
       fail(stack, `docker host '${id}' must be created in a stack, not inside a construct: create it in the stack and pass the provider to the constructs that need it`);
@@ -140,4 +200,32 @@ function sshHostUrl(scope: IConstruct, id: string, user: string, address: string
     fail(scope, `${what}: ssh port ${quote(port)} must be an integer from 1 to 65535`);
   }
   return `ssh://${user}@${host}${port === undefined || port === 22 ? '' : `:${port}`}`;
+}
+
+const READINESS = new WeakMap<TerraformStack, ReadinessOrdering>();
+
+/** Adds `depends_on` on their host's readiness to the Docker resources of hosts that have one. */
+class ReadinessOrdering implements IAspect {
+  private readonly byProvider = new Map<DockerProvider, TerraformResource[]>();
+
+  add(provider: DockerProvider, readiness: TerraformResource): void {
+    const list = this.byProvider.get(provider) ?? [];
+    if (!list.includes(readiness)) list.push(readiness);
+    this.byProvider.set(provider, list);
+  }
+
+  of(provider: DockerProvider): readonly TerraformResource[] {
+    return this.byProvider.get(provider) ?? [];
+  }
+
+  visit(node: IConstruct): void {
+    // The framework's guard, not instanceof: a project may load two copies of cdktf.
+    if (!TerraformResource.isTerraformResource(node) || !node.terraformResourceType.startsWith('docker_')) return;
+    const provider = node.provider;
+    if (provider === undefined) return;
+    for (const readiness of this.byProvider.get(provider as DockerProvider) ?? []) {
+      const address = `${readiness.terraformResourceType}.${readiness.friendlyUniqueId}`;
+      if (!(node.dependsOn ?? []).includes(address)) node.dependsOn = [...(node.dependsOn ?? []), address];
+    }
+  }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
 import { Resource } from '@cdktf/provider-null/lib/resource';
-import { TerraformProvider, TerraformVariable, Token } from 'cdktf';
+import { TerraformProvider, TerraformStack, TerraformVariable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { CloudinitDisk } from '../providers/libvirt/cloudinit-disk';
@@ -67,6 +67,21 @@ export interface KvmHostProps {
   readonly virtualization?: 'kvm' | 'qemu';
   /** Start the domain when the hypervisor boots. @default true */
   readonly autostart?: boolean;
+  /**
+   * A data disk of its own (a libvirt volume apart from the root disk), mounted at `mountPath`: data
+   * kept there (a database's data directory) survives a new root disk or base image. `destroy`
+   * deletes it with the host.
+   * @default none
+   */
+  readonly dataDisk?: KvmDataDiskOptions;
+}
+
+/** A host's data disk. */
+export interface KvmDataDiskOptions {
+  /** Size in GiB. */
+  readonly sizeGiB: number;
+  /** Where the guest mounts it. @default '/srv/data' */
+  readonly mountPath?: string;
 }
 
 const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -111,6 +126,11 @@ export class KvmHost extends Construct {
   public readonly domain: Domain;
   /** The storage pool name the volumes live in. */
   public readonly poolName: string;
+  /** The data disk's volume, when the host has one. */
+  public readonly dataVolume?: Volume;
+  /** Where the guest mounts the data disk, when the host has one. */
+  public readonly dataMountPath?: string;
+  private readonly baseImage: string;
   private readiness?: Resource;
 
   constructor(scope: Construct, id: string, props: KvmHostProps) {
@@ -132,6 +152,15 @@ export class KvmHost extends Construct {
       fail(this, `diskSizeGiB ${quote(this.diskSizeGiB)} must be a whole number of at least 2`);
     }
     checkImageSource(this, props.baseImage);
+    this.baseImage = props.baseImage;
+    if (props.dataDisk !== undefined) {
+      const size = props.dataDisk.sizeGiB;
+      if (!Token.isUnresolved(size) && (!Number.isInteger(size) || size < 1)) {
+        fail(this, `dataDisk.sizeGiB ${quote(size)} must be a whole number of at least 1`);
+      }
+      this.dataMountPath = props.dataDisk.mountPath ?? '/srv/data';
+    }
+    claimHostName(this, props.network, props.provider, this.hostName);
 
     const provider = props.provider;
     const virtualization = props.virtualization ?? 'kvm';
@@ -145,6 +174,7 @@ export class KvmHost extends Construct {
           // The guest's preflight must accept the machine type this domain really is (`qemu` under emulation).
           allowedVirtualization: props.cloudInit.allowedVirtualization ?? [virtualization],
           hostname: this.hostName,
+          dataDisk: this.dataMountPath === undefined ? undefined : { device: '/dev/vdb', mountPath: this.dataMountPath },
         }),
     );
     this.adminUser = this.cloudInit.adminUser;
@@ -212,6 +242,23 @@ export class KvmHost extends Construct {
       create: { content: { url: seed.path } },
     });
 
+    if (props.dataDisk !== undefined) {
+      // No backing store and nothing derived from the base image: a new root disk leaves it alone.
+      this.dataVolume = new Volume(this, 'data-disk', {
+        provider,
+        name: `${this.hostName}-data.qcow2`,
+        pool: poolName,
+        capacity: props.dataDisk.sizeGiB,
+        capacityUnit: 'GiB',
+        target: { format: { type: 'qcow2' } },
+      });
+    }
+    const dataDisks = this.dataVolume === undefined ? [] : [{
+      source: { volume: { pool: this.dataVolume.pool, volume: this.dataVolume.name } },
+      target: { dev: 'vdb', bus: 'virtio' },
+      driver: { type: 'qcow2' },
+    }];
+
     this.domain = new (loadDomain())(this, 'domain', {
       provider,
       name: this.hostName,
@@ -229,6 +276,7 @@ export class KvmHost extends Construct {
             target: { dev: 'vda', bus: 'virtio' },
             driver: { type: 'qcow2' },
           },
+          ...dataDisks,
           {
             device: 'cdrom',
             source: { volume: { pool: seedVolume.pool, volume: seedVolume.name } },
@@ -262,7 +310,11 @@ export class KvmHost extends Construct {
     if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 1) fail(this, `timeoutMinutes ${quote(timeoutMinutes)} must be a whole number of minutes, at least 1`);
     this.readiness = new Resource(this, 'ready', {
       provider: options.provider,
-      triggers: { domain: this.domain.uuid, instance_id: this.instanceId },
+      // Only values known at synth, no reference to the domain: Docker resources depend on this, and
+      // OpenTofu would force create_before_destroy (a second domain of the same name) onto everything a
+      // start-first container depends on. It runs again for a new root disk or cloud-init content; its
+      // SSH connection waits (up to the timeout) for the guest to come up, so it needs no ordering.
+      triggers: { host: this.hostName, address: this.address, instance_id: this.instanceId, base_image: this.baseImage, disk_size_gib: String(this.diskSizeGiB) },
       connection: {
         type: 'ssh',
         host: this.address,
@@ -275,6 +327,11 @@ export class KvmHost extends Construct {
           type: 'remote-exec',
           inline: [
             'cloud-init status --wait >/dev/null || { cloud-init status --long; exit 1; }',
+            // A data disk added to a running guest is mounted only when it boots the new instance; until
+            // then its containers would write into the root disk under the mount point.
+            ...(this.dataMountPath === undefined ? [] : [
+              `mountpoint -q ${this.dataMountPath} || { echo "the data disk is not mounted at ${this.dataMountPath}: cloud-init mounts it when the guest boots its new configuration; reboot the guest, then apply again"; exit 1; }`,
+            ]),
             'docker info >/dev/null',
           ],
         },
@@ -286,6 +343,28 @@ export class KvmHost extends Construct {
   /** The readiness check, once `addReadinessCheck` has made it. */
   public get readinessCheck(): Resource | undefined {
     return this.readiness;
+  }
+}
+
+const hostNames = new WeakMap<object, Map<string, KvmHost>>();
+
+/**
+ * One host name per network and per hypervisor: the MAC address and the libvirt domain name come from
+ * it, so a second host of the same name would clash with the first.
+ */
+function claimHostName(host: KvmHost, network: IKvmNetwork, provider: TerraformProvider | undefined, name: string): void {
+  const networkLabel = Construct.isConstruct(network) ? `network '${(network as Construct).node.path}'` : `network ${quote(network.networkName)}`;
+  const scopes: [object, string][] = [[network, networkLabel]];
+  if (provider !== undefined) scopes.push([provider, `the hypervisor of provider '${provider.node.id}'`]);
+  else scopes.push([TerraformStack.of(host), 'the stack\'s default hypervisor']);
+  for (const [scope, what] of scopes) {
+    const names = hostNames.get(scope) ?? new Map<string, KvmHost>();
+    hostNames.set(scope, names);
+    const other = names.get(name);
+    if (other !== undefined && other !== host) {
+      fail(host, `name ${quote(name)} is already the name of KvmHost '${other.node.path}' on ${what}; the libvirt domain name and the MAC address come from it, so give each host its own name`);
+    }
+    names.set(name, host);
   }
 }
 

@@ -1,6 +1,8 @@
-import { Annotations, Lazy, Token } from 'cdktf';
+import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import { Annotations, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { quote } from '../renderers/invalid-input';
+import { isIpv4 } from '../renderers/ipv4';
 import {
   GatewayRoute,
   NginxGatewayModel,
@@ -9,8 +11,11 @@ import {
   validateNginxGateway,
 } from '../renderers/nginx-config';
 import { SysctlProfile } from '../renderers/sysctl-profile';
-import { ContainerService, PortMapping } from './container-service';
+import { ContainerJob } from './container-job';
+import { ContainerService, HostVolume, PortMapping } from './container-service';
+import { ReloadableNginx, reloadableNginx } from './reloadable-nginx';
 import type { ServiceNetwork } from './service-network';
+import { terraformLiteral } from './terraform-literal';
 import { fail, withPath } from './validation';
 
 /** The gateway settings passed through to the nginx model (see `NginxGatewayModel` for each default). */
@@ -23,6 +28,11 @@ export type GatewaySettings = Pick<
 export interface NginxGatewayProps extends GatewaySettings {
   /** The service network the gateway joins; pool servers may name its services by alias. */
   readonly network: ServiceNetwork;
+  /**
+   * The Docker host the gateway runs on (it joins the network there).
+   * @default the network's
+   */
+  readonly dockerProvider?: DockerProvider;
   /**
    * Upstream pools.
    * @default none: add them with `addPool()`
@@ -74,26 +84,41 @@ export interface NginxGatewayProps extends GatewaySettings {
    * @default 1
    */
   readonly cpus?: number;
+  /**
+   * How long a reload waits for the old workers to finish the requests they hold, and how long a stop
+   * of the container lets nginx finish them (SIGQUIT, then SIGKILL).
+   * @default 30
+   */
+  readonly drainTimeoutSeconds?: number;
 }
 
-/** Where the rendered configuration is written in the container. */
-export const NGINX_CONF_PATH = '/etc/nginx/nginx.conf';
+export { NGINX_CONF_PATH, NGINX_CONFIG_DIR } from './reloadable-nginx';
 
 const LITERAL_IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/;
 
 /**
  * The article's API gateway: nginx in a container on the service network, in front of upstream pools,
- * with an `nginx.conf` generated from typed pools and routes (`renderers/nginx-config.ts`) and uploaded
- * into the container. Pools may name services of the network by alias; the gateway is created after
- * them, because nginx refuses to start when an upstream name does not resolve.
+ * with an `nginx.conf` generated from typed pools and routes (`renderers/nginx-config.ts`).
  *
- * A change of the configuration (a pool, a route, a setting) changes the uploaded file and therefore
- * replaces the container: expect a short interruption on apply. TLS certificate and key files must be
- * mounted into the container, e.g. `gateway.service.addHostVolume('/etc/ssl/shop', '/etc/nginx/tls', { readOnly: true })`.
+ * A change of the configuration (a pool, a route, a setting, a replica that was replaced) never
+ * restarts nginx: the gateway runs nginx from a file on a volume of its own, and a one-shot job
+ * (`ContainerJob`, `<name>-config`) in the gateway's process and network namespaces tests each new file
+ * with `nginx -t` (a refused file fails the apply with nginx's message, and the running configuration
+ * stays), moves it into place and reloads nginx gracefully, then waits until the old workers have
+ * finished their requests. Replicas that leave a pool are removed only after that (they are
+ * start-first resources, which OpenTofu destroys after their dependents changed). Only a change of the
+ * container itself (its image, ports or sysctls) restarts nginx: it stops gracefully (SIGQUIT) and the
+ * new container starts at once from the configuration on the volume.
+ *
+ * The image needs `/bin/sh`, `nginx` on the PATH and cat, cp, mv, rm and sleep (the official nginx
+ * images have them). TLS certificate and key files are mounted with `addHostVolume`, which gives them
+ * to the activation job too, so `nginx -t` sees them.
  */
 export class NginxGateway extends Construct {
   /** The container service running nginx. */
   public readonly service: ContainerService;
+  /** The one-shot job that tests and activates each configuration. */
+  public readonly activation: ContainerJob;
   /** The network the gateway joins. */
   public readonly network: ServiceNetwork;
   /** nginx image. */
@@ -108,10 +133,13 @@ export class NginxGateway extends Construct {
   public readonly backlog?: number;
   /** The sysctls set on the container. */
   public readonly sysctls: Record<string, string>;
+  /** Seconds a reload waits for old workers to finish their requests (and a stop waits for nginx). */
+  public readonly drainTimeoutSeconds: number;
 
   private readonly settings: GatewaySettings;
   private readonly poolList: UpstreamPool[] = [];
   private readonly routeList: GatewayRoute[] = [];
+  private readonly nginx: ReloadableNginx;
   /** Server hosts known only at apply (tokens), by the placeholder hostname rendered in their place. */
   private readonly tokenHosts = new Map<string, string>();
 
@@ -120,6 +148,7 @@ export class NginxGateway extends Construct {
     this.network = props.network;
     this.image = props.image ?? 'nginx:1.22.1';
     this.hostAddress = props.hostAddress ?? '127.0.0.1';
+    this.drainTimeoutSeconds = props.drainTimeoutSeconds ?? 30;
     const profile = props.sysctlProfile ?? new SysctlProfile();
     this.backlog = profile.somaxconn;
     this.sysctls = profile.namespacedSysctls();
@@ -139,21 +168,33 @@ export class NginxGateway extends Construct {
         'the sysctl profile sets no net.core.somaxconn, so the listen backlog stays at 511; set it in the profile for bursts of connections',
       );
     }
+    if (!Token.isUnresolved(this.drainTimeoutSeconds) && !(Number.isInteger(this.drainTimeoutSeconds) && this.drainTimeoutSeconds >= 1 && this.drainTimeoutSeconds <= 3600)) {
+      fail(this, `drainTimeoutSeconds ${quote(this.drainTimeoutSeconds)} must be a whole number of seconds from 1 to 3600`);
+    }
 
+    if (!Token.isUnresolved(this.hostAddress) && !isIpv4(this.hostAddress)) {
+      fail(this, `hostAddress ${quote(this.hostAddress)} must be an IPv4 address: '127.0.0.1' (this host only), one address of the host, or '0.0.0.0' (every interface)`);
+    }
     const listenPort = props.listenPort ?? 80;
+    checkPort(this, 'listenPort', listenPort, 'the port nginx listens on inside the container, e.g. 80');
+    const tlsPort = props.tls?.port ?? 443;
+    if (props.tls !== undefined) checkPort(this, 'tls.port', tlsPort, 'the port nginx serves HTTPS on inside the container, e.g. 443');
     const ports: PortMapping[] = [];
     if (props.tls === undefined || (props.tls.redirectHttp ?? true)) {
       this.hostPort = props.hostPort ?? 8080;
+      checkPort(this, 'hostPort', this.hostPort, 'the port published on the Docker host, e.g. 8080');
       ports.push({ containerPort: listenPort, hostPort: this.hostPort, hostAddress: this.hostAddress });
     }
     if (props.tls !== undefined) {
       this.tlsHostPort = props.tlsHostPort ?? 8443;
-      ports.push({ containerPort: props.tls.port ?? 443, hostPort: this.tlsHostPort, hostAddress: this.hostAddress });
+      checkPort(this, 'tlsHostPort', this.tlsHostPort, 'the port HTTPS is published on on the Docker host, e.g. 8443');
+      ports.push({ containerPort: tlsPort, hostPort: this.tlsHostPort, hostAddress: this.hostAddress });
     }
 
     const alias = props.alias ?? id;
-    this.service = new ContainerService(this, 'service', {
+    this.nginx = reloadableNginx(this, {
       network: props.network,
+      dockerProvider: props.dockerProvider,
       image: this.image,
       alias,
       containerName: `${props.network.networkName}-${alias}`,
@@ -161,8 +202,12 @@ export class NginxGateway extends Construct {
       sysctls: this.sysctls,
       memoryMiB: props.memoryMiB ?? 256,
       cpus: props.cpus ?? 1,
+      drainTimeoutSeconds: this.drainTimeoutSeconds,
+      failureMessage: `NginxGateway [${this.node.path}]: the gateway kept its running configuration, because the new one was not activated:`,
+      config: () => this.renderedConfig(),
     });
-    this.service.addUpload({ path: NGINX_CONF_PATH, content: Lazy.stringValue({ produce: () => this.config }) });
+    this.service = this.nginx.service;
+    this.activation = this.nginx.activation;
 
     for (const pool of props.pools ?? []) this.addPool(pool);
     for (const route of props.routes ?? []) this.addRoute(route);
@@ -176,6 +221,14 @@ export class NginxGateway extends Construct {
         }
       },
     });
+  }
+
+  /**
+   * Mounts a host path read-only into the gateway and its activation job (which tests the
+   * configuration with the same files), e.g. the directory of the TLS certificate and key.
+   */
+  public addHostVolume(hostPath: string, containerPath: string): HostVolume {
+    return this.nginx.addHostVolume(hostPath, containerPath);
   }
 
   /**
@@ -194,39 +247,65 @@ export class NginxGateway extends Construct {
       if (Token.isUnresolved(server.host)) continue;
       const upstream = this.network.tryFindService(server.host);
       if (upstream !== undefined) {
-        this.service.dependOn(upstream);
-        this.replaceWith(upstream);
+        if (upstream.dockerProvider !== this.service.dockerProvider) {
+          fail(this, `pool ${quote(pool.name)} server ${quote(server.host)} is service '${upstream.node.id}' on another Docker host, where its name does not resolve; reach it at that host's address through a published port (or a StreamRelay) and list that address instead`);
+        }
+        // The activation runs after the upstream exists (and is healthy); a replaced upstream is removed
+        // only after the activation moved traffic away from it.
+        const address = `${upstream.container.terraformResourceType}.${upstream.container.friendlyUniqueId}`;
+        this.activation.runAfter(address);
+        // A stop-first upstream comes back under its old name, maybe on another address, which nginx
+        // resolves only when it loads a configuration: reload then too.
+        if (upstream.replacement === 'stop-first') this.activation.rerunWhenReplaced(address);
       } else if (!LITERAL_IP.test(server.host)) {
         Annotations.of(this).addWarning(
           `pool ${quote(pool.name)} server host ${quote(server.host)} is not a service of network ${quote(this.network.networkName)}; nginx refuses to start if it does not resolve in the container`,
         );
       }
     }
-    this.poolList.push(pool);
-    return pool;
+    const copy = copyPool(pool);
+    this.poolList.push(copy);
+    return copyPool(copy);
   }
 
   /** Adds a route to a pool added before; throws on a duplicate path, an unknown pool or a bad value. */
   public addRoute(route: GatewayRoute): GatewayRoute {
     withPath(this, () => validateNginxGateway(this.model([...this.routeList, route])));
-    this.routeList.push(route);
-    return route;
+    this.routeList.push({ ...route });
+    return { ...route };
   }
 
-  /** The pools (a copy). */
+  /** The pools (a deep copy: changing it changes nothing). */
   public get pools(): UpstreamPool[] {
-    return [...this.poolList];
+    return this.poolList.map(copyPool);
   }
 
-  /** The routes (a copy). */
+  /** The routes (copies: changing them changes nothing). */
   public get routes(): GatewayRoute[] {
-    return [...this.routeList];
+    return this.routeList.map((r) => ({ ...r }));
   }
 
-  /** The rendered `nginx.conf` uploaded into the container (for tests and review). */
+  /**
+   * The rendered `nginx.conf` (for tests and review). A pool server that names a service of the network
+   * is rendered as that service's container name, so a replaced replica (a new name) reaches nginx as a
+   * configuration change, and the old one stops receiving requests before it is removed.
+   */
   public get config(): string {
+    return this.render((text) => text);
+  }
+
+  /**
+   * The configuration as the activation job receives it: Terraform template syntax escaped, references
+   * kept live. A problem (no routes) throws here, while cdktf resolves every stack and before it writes
+   * any: a stack written before the failing one would replace the previous synth of that stack.
+   */
+  private renderedConfig(): string {
+    return this.render(terraformLiteral);
+  }
+
+  private render(escape: (text: string) => string): string {
     if (this.routeList.length === 0) fail(this, 'the gateway has no routes: add at least one with addRoute()');
-    let text = withPath(this, () => renderNginxConfig(this.model(this.routeList)));
+    let text = escape(withPath(this, () => renderNginxConfig(this.model(this.routeList))));
     // Hosts known only at apply are rendered as placeholders, then put back as the token (a reference).
     for (const [placeholder, token] of this.tokenHosts) text = text.split(placeholder).join(token);
     return text;
@@ -238,21 +317,19 @@ export class NginxGateway extends Construct {
     return this.tlsHostPort !== undefined ? `https://${host}:${this.tlsHostPort}` : `http://${host}:${this.hostPort}`;
   }
 
-  /**
-   * nginx resolves upstream names once, when it starts: a replaced upstream container comes back with
-   * a new address (Docker hands out whichever is free), and the gateway would keep sending its share
-   * to the old one, which may now belong to another service. So the gateway is replaced with it.
-   */
-  private replaceWith(upstream: ContainerService): void {
-    const container = this.service.container;
-    const id = `${upstream.container.terraformResourceType}.${upstream.container.friendlyUniqueId}.id`;
-    const triggers = (container.lifecycle?.replaceTriggeredBy ?? []).map(String);
-    if (triggers.includes(id)) return;
-    container.lifecycle = { ...container.lifecycle, replaceTriggeredBy: [...triggers, id] };
+  private model(routes: GatewayRoute[]): NginxGatewayModel {
+    return { ...this.settings, pools: this.poolList.map((p) => this.withPlaceholders(this.byContainerName(p))), routes, backlog: this.backlog };
   }
 
-  private model(routes: GatewayRoute[]): NginxGatewayModel {
-    return { ...this.settings, pools: this.poolList.map((p) => this.withPlaceholders(p)), routes, backlog: this.backlog };
+  /** The pool with each server that is a service of the network named by its container. */
+  private byContainerName(pool: UpstreamPool): UpstreamPool {
+    return {
+      ...pool,
+      servers: pool.servers.map((s) => {
+        const upstream = Token.isUnresolved(s.host) ? undefined : this.network.tryFindService(s.host);
+        return upstream === undefined ? s : { ...s, host: upstream.containerName };
+      }),
+    };
   }
 
   /** The pool with every token host replaced by a placeholder hostname (tokens are not checked). */
@@ -271,4 +348,13 @@ export class NginxGateway extends Construct {
       }),
     };
   }
+}
+
+function copyPool(pool: UpstreamPool): UpstreamPool {
+  return { ...pool, servers: pool.servers.map((s) => ({ ...s })) };
+}
+
+function checkPort(scope: Construct, setting: string, value: number, what: string): void {
+  if (Token.isUnresolved(value)) return;
+  if (!(Number.isInteger(value) && value >= 1 && value <= 65535)) fail(scope, `${setting} ${quote(value)} must be an integer from 1 to 65535 (${what})`);
 }

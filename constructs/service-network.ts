@@ -51,6 +51,7 @@ export class ServiceNetwork extends Construct {
   private readonly serviceList: ContainerService[] = [];
   private readonly names = new Map<string, ContainerService>();
   private readonly networksByProvider = new Map<DockerProvider, Network>();
+  private readonly replicaSets = new Set<string>();
 
   constructor(scope: Construct, id: string, props: ServiceNetworkProps) {
     super(scope, id);
@@ -103,7 +104,8 @@ export class ServiceNetwork extends Construct {
   /** Called by `ContainerService` when it joins: claims its alias and container name. */
   public registerService(service: ContainerService): void {
     this.claimName(service, service.alias);
-    if (service.containerName !== service.alias) this.claimName(service, service.containerName);
+    if (service.replicaOf !== undefined) this.claimReplicaSet(service, service.replicaOf);
+    if (service.baseContainerName !== service.alias) this.claimName(service, service.baseContainerName);
     this.serviceList.push(service);
   }
 
@@ -111,10 +113,28 @@ export class ServiceNetwork extends Construct {
   public claimName(service: ContainerService, name: string): void {
     if (Token.isUnresolved(name)) return;
     const owner = this.names.get(name);
-    if (owner !== undefined && owner !== service) {
+    if (this.replicaSets.has(name) && service.replicaOf !== name) {
+      fail(service, `alias ${quote(name)} is the name of the replica set of '${owner?.node.id}' on network ${quote(this.networkName)}; choose another alias`);
+    }
+    if (owner !== undefined && owner !== service && !this.replicaSets.has(name)) {
       fail(service, `alias ${quote(name)} is already used by service '${owner.node.id}' on network ${quote(this.networkName)}; each name resolves to one service, so choose another alias`);
     }
     this.names.set(name, service);
+  }
+
+  /**
+   * Claims the shared alias of a replica set: every replica of the set may have it, nothing else. The
+   * name finds the set's first replica.
+   */
+  public claimReplicaSet(service: ContainerService, name: string): void {
+    if (Token.isUnresolved(name)) return;
+    const owner = this.names.get(name);
+    if (owner === undefined) {
+      this.names.set(name, service);
+      this.replicaSets.add(name);
+    } else if (!this.replicaSets.has(name) || owner.replicaOf !== name) {
+      fail(service, `replicaOf ${quote(name)} is already the name of service '${owner.node.id}' on network ${quote(this.networkName)}; a replica set's name must be its own`);
+    }
   }
 
   /** Fails when another service on the same Docker host already publishes the same host port. */

@@ -200,7 +200,27 @@ export interface CloudInitConfigProps extends PreflightOptions {
   readonly profile?: SysctlProfile;
   /** Host name given to the guest in meta-data (`local-hostname`). @default none: the image's default */
   readonly hostname?: string;
+  /**
+   * A second disk for data that must outlive the root disk (a database's data directory): formatted on
+   * first boot only when it has no filesystem yet, and mounted by label.
+   * @default none
+   */
+  readonly dataDisk?: CloudInitDataDisk;
 }
+
+/** A data disk as the guest sees it. */
+export interface CloudInitDataDisk {
+  /** The block device, e.g. `/dev/vdb` (the second virtio disk). */
+  readonly device: string;
+  /** Where it is mounted, e.g. `/srv/data`. */
+  readonly mountPath: string;
+  /** Filesystem label it is found by (at most 16 characters). @default 'kvms-data' */
+  readonly label?: string;
+}
+
+const DEVICE = /^\/dev\/[a-z]+[0-9]*$/;
+const MOUNT_PATH = /^(\/[A-Za-z0-9._-]+)+$/;
+const FS_LABEL = /^[A-Za-z0-9_-]{1,16}$/;
 
 /**
  * Cloud-init NoCloud user-data and meta-data for a Docker host, rendered from a typed model with a YAML
@@ -228,6 +248,8 @@ export class CloudInitConfig {
   public readonly sshAuthorizedKeys: readonly string[];
   /** `iid-` + 16 hex digits of the content hash; changes whenever the rendered content does. */
   public readonly instanceId: string;
+  /** The data disk, if any. */
+  public readonly dataDisk?: Required<CloudInitDataDisk>;
 
   private readonly preflight: string;
   private readonly userData: string;
@@ -253,6 +275,18 @@ export class CloudInitConfig {
         );
       }
       this.hostname = props.hostname;
+    }
+    if (props.dataDisk !== undefined) {
+      const d = { label: 'kvms-data', ...props.dataDisk };
+      if (!DEVICE.test(d.device)) throw new InvalidInputError(`dataDisk.device ${quote(d.device)} must be a block device such as "/dev/vdb"`);
+      if (!MOUNT_PATH.test(d.mountPath) || d.mountPath.split('/').some((p) => p === '.' || p === '..')) {
+        throw new InvalidInputError(`dataDisk.mountPath ${quote(d.mountPath)} must be an absolute, normalized directory such as "/srv/data"`);
+      }
+      if (['/', '/boot', '/etc', '/usr', '/var', '/home', '/root'].includes(d.mountPath)) {
+        throw new InvalidInputError(`dataDisk.mountPath ${quote(d.mountPath)} would hide a system directory of the guest; use a directory of its own such as "/srv/data"`);
+      }
+      if (!FS_LABEL.test(d.label)) throw new InvalidInputError(`dataDisk.label ${quote(d.label)} must be 1-16 letters, digits, '_' or '-' (an ext4 label)`);
+      this.dataDisk = d;
     }
     this.userData = '#cloud-config\n' + toYaml(this.userDataModel());
     const inputs = JSON.stringify({ userData: this.userData, localHostname: this.hostname ?? null });
@@ -280,6 +314,21 @@ export class CloudInitConfig {
       // Docker is installed by the runcmd, after the preflight and only when missing: a refused machine
       // gets nothing, and an image that ships Docker boots without touching the network.
       runcmd: ['set -e', ...hostSetupCommands({ dockerUser: this.adminUser, installDockerIfMissing: true })],
+      ...(this.dataDisk === undefined ? {} : this.dataDiskModel(this.dataDisk)),
+    };
+  }
+
+  /**
+   * Formats the data disk only when it carries no filesystem (`overwrite: false`), so a new root disk
+   * or instance finds the data as it was, and mounts it by label before Docker's containers start.
+   * `nofail` keeps a missing disk from stopping the boot, but also drops the mount's ordering before
+   * local-fs.target, so `x-systemd.before` orders it before Docker: after a reboot, a container must not
+   * start on the empty directory under the mount point (a database would initialise a new one there).
+   */
+  private dataDiskModel(d: Required<CloudInitDataDisk>): Record<string, unknown> {
+    return {
+      fs_setup: [{ label: d.label, filesystem: 'ext4', device: d.device, partition: 'none', overwrite: false }],
+      mounts: [[`LABEL=${d.label}`, d.mountPath, 'ext4', 'defaults,nofail,x-systemd.before=docker.service', '0', '2']],
     };
   }
 

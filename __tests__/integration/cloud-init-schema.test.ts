@@ -18,6 +18,7 @@ const RSA =
 const VARIANTS: Record<string, CloudInitConfigProps> = {
   defaults: { sshAuthorizedKeys: [ED25519] },
   'two keys, custom user and host name': { sshAuthorizedKeys: [ED25519, RSA], adminUser: 'deploy', hostname: 'kvm-host-1.example.com' },
+  'a data disk': { sshAuthorizedKeys: [ED25519], dataDisk: { device: '/dev/vdb', mountPath: '/srv/data' } },
   'every known sysctl, extras and several machine types': {
     sshAuthorizedKeys: [RSA],
     allowedVirtualization: ['kvm', 'amazon', 'none'],

@@ -1,10 +1,15 @@
-import { execFileSync, spawnSync } from 'child_process';
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { PREFLIGHT_PATH, preflightScript, tuningScript } from '../../renderers/cloud-init';
+import { renderDatabaseLoginCheck } from '../../renderers/database-login-check';
+import { renderNginxActivationScript } from '../../renderers/nginx-activation';
 import { shellQuote } from '../../renderers/shell';
 import { SysctlProfile } from '../../renderers/sysctl-profile';
+import { nginxTempDir } from '../../support/local-processes';
+import { DockerEngine, requireDockerEngine } from './engine/docker-engine';
 
 // The scripts both routes run, executed by a real POSIX shell. The machine facts they check (uname,
 // systemd-detect-virt) and the commands that would change this machine (sysctl, systemctl, usermod,
@@ -199,5 +204,202 @@ describe('tuning script', () => {
     expect(result.stdout).toBe('wrote /usr/local/sbin/docker-host-preflight\nexit 1\n');
     expect(result.stderr).toContain('preflight failed: this is an OpenVZ container');
     expect(fs.existsSync(log)).toBe(false);
+  });
+});
+
+// ---- the gateway's configuration activation, against a live nginx ----
+
+// nginx runs as process 1 of a private pid namespace, as in the gateway container: first the
+// container's command (a shell that waits for the first file, then execs nginx), later nginx itself.
+// The activation script runs beside it in the same pid and mount namespaces (nsenter), as the
+// activation job does with `pid_mode = container:<gateway>`. nginx listens on loopback only.
+const ACTIVATION_PORT = 28190;
+
+/** The body nginx answers on loopback. */
+function httpGet(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+  });
+}
+
+/** The children of a process, as the kernel lists them. */
+function childrenOf(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+async function until<T>(what: string, probe: () => T | undefined, limitMs = 10_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('nginx activation script against a live nginx in a private pid namespace', () => {
+  let dir: string;
+  let unshare: ChildProcess;
+  let init: number; // process 1 of the namespace, as the host sees it
+  let live: string;
+  let incoming: string;
+  let script: string;
+
+  /** A configuration that answers `body` on loopback, with its files in the temp dir. */
+  const config = (body: string): string => [
+    'worker_processes 2;',
+    `pid ${dir}/nginx.pid;`,
+    `error_log ${dir}/error.log warn;`,
+    'events { worker_connections 64; }',
+    'http {',
+    '    access_log off;',
+    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${dir}/tmp;`),
+    `    server { listen 127.0.0.1:${ACTIVATION_PORT}; location / { return 200 "${body}\\n"; } }`,
+    '}',
+    '',
+  ].join('\n');
+
+  /** Writes `text` as the new configuration and runs the activation beside nginx. */
+  const activate = (text: string) => {
+    fs.writeFileSync(incoming, text);
+    return spawnSync('nsenter', ['--target', String(init), '--pid', '--mount', 'sh', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+  };
+
+  beforeAll(async () => {
+    dir = nginxTempDir('nginx-activation-');
+    fs.mkdirSync(path.join(dir, 'tmp'));
+    live = path.join(dir, 'live', 'nginx.conf');
+    fs.mkdirSync(path.dirname(live));
+    incoming = path.join(dir, 'incoming.conf');
+    script = path.join(dir, 'activate.sh');
+    fs.writeFileSync(script, renderNginxActivationScript({ newConfigPath: incoming, livePath: live, drainTimeoutSeconds: 5, startTimeoutSeconds: 10 }));
+    // The gateway container's command, with this test's paths.
+    const command = `until [ -s ${live} ]; do sleep 0.2; done; exec nginx -c ${live} -g 'daemon off;'`;
+    unshare = spawn('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', 'sh', '-c', command], { stdio: 'ignore' });
+    init = await until('process 1 of the namespace', () => childrenOf(unshare.pid!)[0]);
+    // unshare forks it, then it execs the shell
+    await until('the waiting shell', () => (fs.readFileSync(`/proc/${init}/comm`, 'utf8') === 'sh\n' ? true : undefined));
+  });
+
+  afterAll(async () => {
+    // Killing process 1 ends the namespace and everything in it; unshare then exits.
+    if (init !== undefined) {
+      try {
+        process.kill(init, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    if (unshare !== undefined && unshare.exitCode === null && unshare.signalCode === null) await new Promise((r) => unshare.once('exit', r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the first activation gives the waiting container its configuration, and nginx starts from it', async () => {
+    expect(fs.readFileSync(`/proc/${init}/comm`, 'utf8')).toBe('sh\n');
+    const result = activate(config('one'));
+    expect(result.stdout).toBe('nginx started with the new configuration\n');
+    expect(result.status).toBe(0);
+    expect(fs.readFileSync(`/proc/${init}/comm`, 'utf8')).toBe('nginx\n');
+    expect(fs.readFileSync(live, 'utf8')).toBe(config('one'));
+    expect(await httpGet(ACTIVATION_PORT)).toBe('one\n');
+  });
+
+  test('a good configuration reloads nginx: new workers, the change visible over HTTP, the old workers gone', async () => {
+    const before = childrenOf(init);
+    expect(before).toHaveLength(2);
+    const result = activate(config('two'));
+    expect(result.stdout).toBe('nginx reloaded; the old workers finished their requests\n');
+    expect(result.status).toBe(0);
+    const after = await until('two workers', () => (childrenOf(init).length === 2 ? childrenOf(init) : undefined));
+    expect(after.filter((p) => before.includes(p))).toEqual([]);
+    for (const p of before) expect(fs.existsSync(`/proc/${p}`)).toBe(false);
+    expect(await httpGet(ACTIVATION_PORT)).toBe('two\n');
+    expect(fs.existsSync(`${live}.next`)).toBe(false);
+  });
+
+  test('a bad configuration exits 1 with nginx\'s message, and the running one keeps answering', async () => {
+    const workers = childrenOf(init);
+    const result = activate(config('three').replace('worker_processes 2;', 'worker_processes 2;\nbogus_directive on;'));
+    expect(result.stdout).toMatch(
+      new RegExp(`^nginx -t refused the new configuration, so the running one stays in place:\n.*\\[emerg\\] .*unknown directive "bogus_directive" in ${live.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\.next:2\n`),
+    );
+    expect(result.status).toBe(1);
+    expect(await httpGet(ACTIVATION_PORT)).toBe('two\n');
+    expect(childrenOf(init)).toEqual(workers);
+    expect(fs.readFileSync(live, 'utf8')).toBe(config('two'));
+    expect(fs.existsSync(`${live}.next`)).toBe(false);
+  });
+});
+
+// ---- a database's login check, against a real MariaDB ----
+
+// The kvms/mariadb image (npm run images) starts with one set of passwords; the login check runs in
+// the container's namespaces (docker exec, as the job does with network_mode = container:<db>) with
+// the right passwords and with others.
+describe('database login check against a real MariaDB', () => {
+  const name = `kvms-unit-login-check-${process.pid}`;
+  let engine: DockerEngine;
+  const script = renderDatabaseLoginCheck({
+    name: 'db', dataLocation: '/opt/data/mysql', rootPasswordVariable: 'TF_VAR_db_root_password',
+    appUser: { user: 'shop', database: 'shop', passwordVariable: 'TF_VAR_db_app_password' }, timeoutSeconds: 120,
+  });
+  const created = { root: 'root-pw-made-by-the-test', app: 'app-pw-made-by-the-test' };
+
+  /** Runs the login check in the database container with these passwords. */
+  const check = (root: string, app: string) =>
+    spawnSync('docker', ['exec', '-i', '-e', 'MYSQL_ROOT_PASSWORD', '-e', 'MYSQL_PASSWORD', '-e', 'MYSQL_USER=shop', '-e', 'MYSQL_DATABASE=shop', name, 'sh', '-s'], {
+      input: script,
+      encoding: 'utf8',
+      timeout: 180_000,
+      env: { ...process.env, DOCKER_HOST: engine.host, MYSQL_ROOT_PASSWORD: root, MYSQL_PASSWORD: app },
+    });
+
+  beforeAll(() => {
+    engine = requireDockerEngine(['kvms/mariadb:10.11']);
+    spawnSync('docker', ['rm', '-f', name], { env: { ...process.env, DOCKER_HOST: engine.host } });
+    engine.run('run', '-d', '--name', name, '--network', 'none',
+      '-e', `MARIADB_ROOT_PASSWORD=${created.root}`, '-e', 'MYSQL_USER=shop', '-e', `MYSQL_PASSWORD=${created.app}`, '-e', 'MYSQL_DATABASE=shop',
+      'kvms/mariadb:10.11');
+  });
+
+  afterAll(() => {
+    if (engine !== undefined) spawnSync('docker', ['rm', '-f', name], { env: { ...process.env, DOCKER_HOST: engine.host } });
+  });
+
+  test('passes with the passwords the data directory was created with, once the server answers', () => {
+    const result = check(created.root, created.app);
+    expect(result.stdout).toBe('database db: root and shop log in\n');
+    expect(result.status).toBe(0);
+  });
+
+  test('fails with the reason and the fix when root\'s password is another', () => {
+    const result = check('another-root-pw', created.app);
+    expect(result.stdout).toBe(
+      'database db answers, but root cannot log in with the password of TF_VAR_db_root_password: MySQL and MariaDB set passwords only when they create the data directory, and /opt/data/mysql already held data; apply again with the passwords it was created with, change them in the database (ALTER USER), or remove /opt/data/mysql to start with an empty database.\n',
+    );
+    expect(result.status).toBe(1);
+  });
+
+  test('fails with the reason, the fix and the server\'s words when the application user\'s password is another', () => {
+    const result = check(created.root, 'another-app-pw');
+    expect(result.stdout).toMatch(
+      /^database db answers, but user shop cannot use database shop with the password of TF_VAR_db_app_password: MySQL and MariaDB set passwords only when they create the data directory, and \/opt\/data\/mysql already held data; apply again with the passwords it was created with, change them in the database \(ALTER USER\), or remove \/opt\/data\/mysql to start with an empty database\. \(ERROR 1045 \(28000\)[^\n]*Access denied for user 'shop'@'127\.0\.0\.1' \(using password: YES\)\)\n$/,
+    );
+    expect(result.status).toBe(1);
+    expect(result.stdout).not.toContain('another-app-pw');
   });
 });

@@ -60,12 +60,14 @@ describe('nginx -t accepts every rendered sample', () => {
 });
 
 describe("nginx -t accepts the NginxGateway construct's configuration", () => {
-  test('with the network aliases resolved as Docker would, in a private mount namespace', () => {
-    // GIVEN the construct's config for the article's services, reached by alias
+  test('with the container names resolved as Docker would, in a private mount namespace', () => {
+    // GIVEN the construct's config for the article's services, named by alias in the pools and rendered
+    // by container name (stop-first, so the names are known at synth; start-first ones carry a hash
+    // Terraform computes)
     const app = Testing.app();
     const stack = new TerraformStack(app, 'dev');
     const network = new ServiceNetwork(stack, 'services', { provider: new DockerProvider(stack, 'docker', {}) });
-    for (const id of ['web1', 'web2', 'api1', 'api2']) network.addService(id, { image: 'shop:1.0' });
+    for (const id of ['web1', 'web2', 'api1', 'api2']) network.addService(id, { image: 'shop:1.0', replacement: 'stop-first' });
     const gateway = new NginxGateway(stack, 'gateway', {
       network,
       serverNames: ['shop.example.no'],
@@ -81,7 +83,7 @@ describe("nginx -t accepts the NginxGateway construct's configuration", () => {
     const dir = tempDir();
     try {
       fs.writeFileSync(path.join(dir, 'nginx.conf'), gateway.config);
-      fs.writeFileSync(path.join(dir, 'hosts'), '127.0.0.1 localhost\n127.0.0.2 web1\n127.0.0.3 web2\n127.0.0.4 api1\n127.0.0.5 api2\n');
+      fs.writeFileSync(path.join(dir, 'hosts'), '127.0.0.1 localhost\n127.0.0.2 dev-services-web1\n127.0.0.3 dev-services-web2\n127.0.0.4 dev-services-api1\n127.0.0.5 dev-services-api2\n');
       fs.mkdirSync(path.join(dir, 'var-lib-nginx'));
 
       // WHEN nginx checks it, with /etc/hosts and nginx's compiled-in temp dir replaced for this process only

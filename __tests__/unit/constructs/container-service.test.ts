@@ -4,7 +4,7 @@ import { Network } from '@cdktf/provider-docker/lib/network';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { Volume } from '@cdktf/provider-docker/lib/volume';
 import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
-import { ContainerService, ContainerServiceOptions, looksSecret } from '../../../constructs/container-service';
+import { ContainerService, ContainerServiceOptions, FINGERPRINT_LABEL, looksSecret } from '../../../constructs/container-service';
 import { ServiceNetwork } from '../../../constructs/service-network';
 
 function setup() {
@@ -30,11 +30,21 @@ function secretVariable(stack: TerraformStack, id = 'db_root_password') {
   return new TerraformVariable(stack, id, { type: 'string', sensitive: true });
 }
 
+/** The synthesized docker_container of `service`. */
+function containerOf(synth: string, service: ContainerService): Record<string, any> {
+  return JSON.parse(synth).resource.docker_container[service.container.friendlyUniqueId];
+}
+
+/** The name a start-first container gets: its base name and `${local.<version>}`. */
+function versionedName(service: ContainerService): string {
+  return `${service.baseContainerName}-\${local.${service.version.friendlyUniqueId}}`;
+}
+
 describe('ContainerService defaults', () => {
   test('a service gets secure, documented defaults', () => {
     const { service, synth } = synthService();
     expect(synth).toHaveResourceWithProperties(Container, {
-      name: 'dev-services-web',
+      name: `dev-services-web-\${local.${service.version.friendlyUniqueId}}`,
       image: 'my-php-app:1.0',
       restart: 'unless-stopped',
       memory: 512,
@@ -45,20 +55,25 @@ describe('ContainerService defaults', () => {
       log_driver: 'json-file',
       log_opts: { 'max-size': '10m', 'max-file': '3' },
       destroy_grace_seconds: 10,
+      stop_timeout: 10,
+      lifecycle: { create_before_destroy: true },
       networks_advanced: [{ name: `\${docker_network.${service.network.resource.friendlyUniqueId}.name}`, aliases: ['web'] }],
     });
     expect(service.restart).toBe('unless-stopped');
     expect(service.memoryMiB).toBe(512);
     expect(service.cpus).toBe(1);
     expect(service.alias).toBe('web');
-    expect(service.containerName).toBe('dev-services-web');
+    expect(service.replacement).toBe('start-first');
+    expect(service.baseContainerName).toBe('dev-services-web');
+    expect(service.stopSignal).toBeUndefined();
+    expect(service.replicaOf).toBeUndefined();
     expect(warnings(service)).toEqual([]);
   });
 
   test('no ports, uploads, volumes, wait or cpus attribute unless asked', () => {
     const { synth } = synthService();
     const container = Object.values(JSON.parse(synth).resource.docker_container)[0] as Record<string, unknown>;
-    for (const key of ['ports', 'upload', 'volumes', 'wait', 'healthcheck', 'read_only', 'capabilities', 'sysctls', 'user', 'cpus', 'env']) {
+    for (const key of ['ports', 'upload', 'volumes', 'wait', 'healthcheck', 'read_only', 'capabilities', 'sysctls', 'user', 'cpus', 'env', 'labels', 'stop_signal', 'depends_on']) {
       expect(container).not.toHaveProperty(key);
     }
   });
@@ -80,12 +95,19 @@ describe('ContainerService options', () => {
     expect(warnings(service)).toEqual([expect.stringContaining('is not pinned (no tag)')]);
   });
 
-  test('alias and containerName', () => {
-    const { synth } = synthService({ alias: 'app', containerName: 'web-app' });
+  test('alias and containerName (the base of a start-first name)', () => {
+    const { service, synth } = synthService({ alias: 'app', containerName: 'web-app' });
     expect(synth).toHaveResourceWithProperties(Container, {
-      name: 'web-app',
+      name: `web-app-\${local.${service.version.friendlyUniqueId}}`,
       networks_advanced: [expect.objectContaining({ aliases: ['app'] })],
     });
+    expect(service.baseContainerName).toBe('web-app');
+  });
+
+  test('containerName is the whole name of a stop-first service', () => {
+    const { service, synth } = synthService({ containerName: 'web-app', replacement: 'stop-first' });
+    expect(synth).toHaveResourceWithProperties(Container, { name: 'web-app' });
+    expect(service.containerName).toBe('web-app');
   });
 
   test('command', () => {
@@ -171,13 +193,26 @@ describe('ContainerService options', () => {
   });
 
   test('healthcheck with intervals in seconds', () => {
-    const { service, synth } = synthService({
-      healthcheck: { command: ['CMD', 'curl', '-f', 'http://127.0.0.1/health'], intervalSeconds: 15, timeoutSeconds: 3, retries: 4, startPeriodSeconds: 20 },
+    const { synth } = synthService({
+      healthcheck: { command: ['CMD', 'curl', '-f', 'http://127.0.0.1/health'], intervalSeconds: 15, timeoutSeconds: 3, retries: 4, startPeriodSeconds: 20, startIntervalSeconds: 1 },
     });
     expect(synth).toHaveResourceWithProperties(Container, {
-      healthcheck: { test: ['CMD', 'curl', '-f', 'http://127.0.0.1/health'], interval: '15s', timeout: '3s', retries: 4, start_period: '20s' },
+      healthcheck: { test: ['CMD', 'curl', '-f', 'http://127.0.0.1/health'], interval: '15s', timeout: '3s', retries: 4, start_period: '20s', start_interval: '1s' },
     });
-    expect(service.waitsForHealthy).toBe(false);
+  });
+
+  test('a start-first service with a healthcheck waits for it, so the old container goes only once the new one is healthy', () => {
+    const { service, synth } = synthService({ healthcheck: { command: ['CMD', 'true'] } });
+    expect(synth).toHaveResourceWithProperties(Container, { wait: true, wait_timeout: 60, lifecycle: { create_before_destroy: true } });
+    expect(service.waitsForHealthy).toBe(true);
+  });
+
+  test('a stop-first service with a healthcheck, and a start-first one told not to, do not wait', () => {
+    for (const options of [{ replacement: 'stop-first' as const }, { waitForHealthy: false }]) {
+      const { service, synth } = synthService({ healthcheck: { command: ['CMD', 'true'] }, ...options });
+      expect(containerOf(synth, service)).not.toHaveProperty('wait');
+      expect(service.waitsForHealthy).toBe(false);
+    }
   });
 
   test('healthcheck defaults', () => {
@@ -258,9 +293,16 @@ describe('ContainerService options', () => {
     expect(Testing.synth(stack)).toHaveResourceWithProperties(Container, { env: ['GREETING=${var.greeting}'] });
   });
 
-  test('destroyGraceSeconds', () => {
+  test('destroyGraceSeconds is also the stop timeout of docker stop and restarts', () => {
     const { synth } = synthService({ destroyGraceSeconds: 30 });
-    expect(synth).toHaveResourceWithProperties(Container, { destroy_grace_seconds: 30 });
+    expect(synth).toHaveResourceWithProperties(Container, { destroy_grace_seconds: 30, stop_timeout: 30 });
+  });
+
+  test('stopSignal, by name or number', () => {
+    expect(synthService({ stopSignal: 'SIGQUIT' }).synth).toHaveResourceWithProperties(Container, { stop_signal: 'SIGQUIT' });
+    const { service, synth } = synthService({ stopSignal: '3' });
+    expect(synth).toHaveResourceWithProperties(Container, { stop_signal: '3' });
+    expect(service.stopSignal).toBe('3');
   });
 
   test('dockerProvider puts the container and a same-named network on another host', () => {
@@ -295,9 +337,9 @@ describe('ContainerService volumes', () => {
     expect(web.hostVolumeMounts).toHaveLength(2);
   });
 
-  test('named volumes create a docker_volume on the service host', () => {
+  test('named volumes create a docker_volume on the service host (stop-first services only)', () => {
     const { stack, network } = setup();
-    const web = network.addService('web', { image: 'my-php-app:1.0' });
+    const web = network.addService('web', { image: 'my-php-app:1.0', replacement: 'stop-first' });
     const cache = web.addNamedVolume('cache', '/var/cache/app');
     const sessions = web.addNamedVolume('sessions', '/var/lib/php/sessions', { volumeName: 'php-sessions', readOnly: true });
     expect(cache.containerPath).toBe('/var/cache/app');
@@ -315,24 +357,24 @@ describe('ContainerService volumes', () => {
 
 describe('ContainerService links', () => {
   test('link adds the alias on the target, orders creation and waits for a healthy target', () => {
+    // GIVEN two start-first services, the target with a healthcheck but no wait of its own
     const { stack, network } = setup();
-    const db = network.addService('mysql-core', { image: 'mariadb:10.11', healthcheck: { command: ['CMD', 'mysqladmin', 'ping'] } });
+    const api = network.addService('inventory', { image: 'inventory:2.3', healthcheck: { command: ['CMD', 'true'] }, waitForHealthy: false });
     const web = network.addService('web', { image: 'my-php-app:1.0' });
-    web.link(db, 'db');
+    // WHEN one links the other
+    web.link(api, 'api');
     const synth = Testing.synth(stack);
-    expect(synth).toHaveResourceWithProperties(Container, {
-      name: 'dev-services-mysql-core',
-      networks_advanced: [expect.objectContaining({ aliases: ['mysql-core', 'db'] })],
+    // THEN the alias resolves, the target is created (and healthy) first
+    expect(containerOf(synth, api)).toMatchObject({
+      networks_advanced: [expect.objectContaining({ aliases: ['inventory', 'api'] })],
       wait: true,
       wait_timeout: 60,
     });
-    expect(synth).toHaveResourceWithProperties(Container, {
-      name: 'dev-services-web',
-      depends_on: [`docker_container.${db.container.friendlyUniqueId}`],
-    });
-    expect(db.aliases).toEqual(['mysql-core', 'db']);
-    expect(web.links).toEqual([db]);
-    expect(web.dependsOnService(db)).toBe(true);
+    expect(containerOf(synth, web).depends_on).toEqual([`docker_container.${api.container.friendlyUniqueId}`]);
+    expect(api.aliases).toEqual(['inventory', 'api']);
+    expect(api.waitsForHealthy).toBe(true);
+    expect(web.links).toEqual([api]);
+    expect(web.dependsOnService(api)).toBe(true);
   });
 
   test('link to a target without healthcheck orders creation but does not wait', () => {
@@ -340,9 +382,9 @@ describe('ContainerService links', () => {
     const cache = network.addService('cache', { image: 'memcached:1.6' });
     const web = network.addService('web', { image: 'my-php-app:1.0' });
     web.link(cache);
-    const container = JSON.parse(Testing.synth(stack)).resource.docker_container;
-    const cacheJson = Object.values(container).find((c: any) => c.name === 'dev-services-cache') as Record<string, unknown>;
-    expect(cacheJson).not.toHaveProperty('wait');
+    const synth = Testing.synth(stack);
+    expect(containerOf(synth, cache)).not.toHaveProperty('wait');
+    expect(containerOf(synth, web).depends_on).toEqual([`docker_container.${cache.container.friendlyUniqueId}`]);
     expect(cache.aliases).toEqual(['cache']);
     expect(web.links).toEqual([cache]);
   });
@@ -353,7 +395,7 @@ describe('ContainerService links', () => {
     network.addService('web', { image: 'my-php-app:1.0' }).link(db, 'db');
     network.addService('worker', { image: 'my-php-app:1.0' }).link(db, 'db');
     expect(db.aliases).toEqual(['mysql-core', 'db']);
-    expect(Testing.synth(stack)).toHaveResourceWithProperties(Container, { networks_advanced: [expect.objectContaining({ aliases: ['mysql-core', 'db'] })] });
+    expect(containerOf(Testing.synth(stack), db).networks_advanced).toEqual([expect.objectContaining({ aliases: ['mysql-core', 'db'] })]);
   });
 
   test('linking twice adds one dependency', () => {
@@ -362,8 +404,123 @@ describe('ContainerService links', () => {
     const web = network.addService('web', { image: 'my-php-app:1.0' });
     web.link(db, 'db');
     web.link(db, 'mysql');
-    expect(Testing.synth(stack)).toHaveResourceWithProperties(Container, { name: 'dev-services-web', depends_on: [expect.any(String)] });
+    expect(containerOf(Testing.synth(stack), web).depends_on).toEqual([`docker_container.${db.container.friendlyUniqueId}`]);
     expect(db.aliases).toEqual(['mysql-core', 'db', 'mysql']);
+  });
+});
+
+describe('ContainerService replacement', () => {
+  test('start-first by default: a fingerprinted name, create_before_destroy and no fingerprint label', () => {
+    // GIVEN a service with no published port
+    const { service, synth } = synthService();
+    const json = JSON.parse(synth);
+    // THEN its name carries the version local, which holds the content hash
+    expect(service.replacement).toBe('start-first');
+    expect(containerOf(synth, service)).toMatchObject({ name: versionedName(service), lifecycle: { create_before_destroy: true } });
+    expect(containerOf(synth, service)).not.toHaveProperty('labels');
+    expect(json.locals[service.version.friendlyUniqueId]).toMatch(
+      /^\$\{substr\(sha256\(join\("\|", \["[0-9a-f]{64}", docker_network\.services_network_[0-9A-F]+\.name\]\)\), 0, 8\)\}$/,
+    );
+  });
+
+  test('stop-first when ports are given: the fixed name, the fingerprint as a label, no create_before_destroy', () => {
+    const { service, synth } = synthService({ ports: [{ containerPort: 80, hostPort: 8080 }] });
+    expect(service.replacement).toBe('stop-first');
+    expect(service.containerName).toBe('dev-services-web');
+    expect(containerOf(synth, service)).toMatchObject({
+      name: 'dev-services-web',
+      labels: [{ label: FINGERPRINT_LABEL, value: `\${local.${service.version.friendlyUniqueId}}` }],
+    });
+    expect(containerOf(synth, service)).not.toHaveProperty('lifecycle');
+    expect(FINGERPRINT_LABEL).toBe('cdktf-kvm-microservices.fingerprint');
+  });
+
+  test('stop-first on request, without ports, and then named volumes and ports may be added', () => {
+    const { stack, network } = setup();
+    const web = network.addService('web', { image: 'my-php-app:1.0', replacement: 'stop-first' });
+    web.addPort({ containerPort: 80, hostPort: 8080 });
+    web.addNamedVolume('cache', '/var/cache/app');
+    const json = containerOf(Testing.synth(stack), web);
+    expect(json.name).toBe('dev-services-web');
+    expect(json.ports).toEqual([{ internal: 80, external: 8080, ip: '127.0.0.1', protocol: 'tcp' }]);
+  });
+
+  test('fails when a start-first service publishes a port given at construction', () => {
+    expect(() => synthService({ replacement: 'start-first', ports: [{ containerPort: 80, hostPort: 8080 }] })).toThrow(
+      "ContainerService [dev/services/web]: cannot publish port 8080: this service is replaced start-first, and the new container could not bind the host port while the old one still runs; give it replacement: 'stop-first' (a replacement then interrupts it briefly), or reach it through its network alias",
+    );
+  });
+
+  test('fails when addPort is called on a start-first service', () => {
+    const web = setup().network.addService('web', { image: 'my-php-app:1.0' });
+    expect(() => web.addPort({ containerPort: 5000 })).toThrow(
+      "ContainerService [dev/services/web]: cannot publish port 5000: this service is replaced start-first, and the new container could not bind the host port while the old one still runs; give it replacement: 'stop-first' (a replacement then interrupts it briefly), or reach it through its network alias",
+    );
+    expect(web.publishedPorts).toEqual([]);
+  });
+
+  test('fails when addNamedVolume is called on a start-first service', () => {
+    const web = setup().network.addService('web', { image: 'my-php-app:1.0' });
+    expect(() => web.addNamedVolume('cache', '/var/cache/app')).toThrow(
+      "ContainerService [dev/services/web]: cannot mount named volume 'cache': this service is replaced start-first, so two containers would share the volume during a rollout and the old one's removal would fail; keep the data on a host volume (addHostVolume) or in a database, or give the service replacement: 'stop-first'",
+    );
+    expect(web.namedVolumeMounts).toEqual([]);
+    expect(web.node.tryFindChild('cache')).toBeUndefined();
+  });
+
+  test('a change of content gives a start-first container a new name; a change docker applies in place does not', () => {
+    const localOf = (options: Partial<ContainerServiceOptions>): string => {
+      const { service, synth } = synthService(options);
+      return JSON.parse(synth).locals[service.version.friendlyUniqueId];
+    };
+    const base = localOf({});
+    expect(localOf({})).toBe(base);
+    for (const inPlace of [{ memoryMiB: 256 }, { restart: 'always' as const }, { cpuShares: 512 }, { memorySwapMiB: 1024 }]) expect(localOf(inPlace)).toBe(base);
+    expect(localOf({ image: 'my-php-app:1.1' })).not.toBe(base);
+    expect(localOf({ environment: { APP_ENV: 'production' } })).not.toBe(base);
+    expect(localOf({ healthcheck: { command: ['CMD', 'true'] } })).not.toBe(base);
+  });
+
+  test('a secret in the environment makes the fingerprint an apply-time expression that never shows the value', () => {
+    const { stack, network } = setup();
+    const web = network.addService('web', { image: 'my-php-app:1.0', secretEnvironment: { DB_PASSWORD: secretVariable(stack, 'db_password') } });
+    const local: string = JSON.parse(Testing.synth(stack)).locals[web.version.friendlyUniqueId];
+    expect(local).toMatch(/^\$\{nonsensitive\(substr\(sha256\(join\("\|", \["[0-9a-f]{64}", docker_network\.services_network_[0-9A-F]+\.name, var\.db_password\]\)\), 0, 8\)\)\}$/);
+  });
+
+  test('replicaOf adds the replica set name to the aliases of each replica', () => {
+    const { stack, network } = setup();
+    const one = network.addService('storefront-1', { image: 'shop:1.0', replicaOf: 'storefront' });
+    const two = network.addService('storefront-2', { image: 'shop:1.0', replicaOf: 'storefront' });
+    const synth = Testing.synth(stack);
+    expect(containerOf(synth, one).networks_advanced).toEqual([expect.objectContaining({ aliases: ['storefront-1', 'storefront'] })]);
+    expect(containerOf(synth, two).networks_advanced).toEqual([expect.objectContaining({ aliases: ['storefront-2', 'storefront'] })]);
+    expect(two.replicaOf).toBe('storefront');
+    expect(two.aliases).toEqual(['storefront-2', 'storefront']);
+  });
+
+  test('fails when replacement is not a strategy', () => {
+    expect(() => synthService({ replacement: 'rolling' as never })).toThrow(
+      'ContainerService [dev/services/web]: replacement "rolling" must be one of "start-first", "stop-first"',
+    );
+  });
+
+  test('fails when stopSignal is not a signal', () => {
+    expect(() => synthService({ stopSignal: 'QUIT; rm' })).toThrow(
+      "ContainerService [dev/services/web]: stopSignal \"QUIT; rm\" must be a signal name such as 'SIGTERM' or 'SIGQUIT', or its number",
+    );
+  });
+
+  test('fails when healthcheck startIntervalSeconds is zero', () => {
+    expect(() => synthService({ healthcheck: { command: ['CMD', 'true'], startIntervalSeconds: 0 } })).toThrow(
+      'ContainerService [dev/services/web]: healthcheck startIntervalSeconds 0 must be an integer of at least 1 (time between checks during the start period)',
+    );
+  });
+
+  test('fails when replicaOf is not a DNS label', () => {
+    expect(() => synthService({ replicaOf: 'store front' })).toThrow(
+      "ContainerService [dev/services/web]: replicaOf \"store front\" must contain only letters, digits, '_' and '-', starting and ending with a letter or digit, at most 63 characters",
+    );
   });
 });
 
@@ -372,12 +529,40 @@ describe('ContainerService dependOn', () => {
     const { stack, network } = setup();
     const vm2 = new DockerProvider(stack, 'docker-vm2', { alias: 'vm2' });
     const replica = network.addService('storefront-2', { image: 'shop:1.0', dockerProvider: vm2, healthcheck: { command: ['CMD', 'true'] } });
-    const gateway = network.addService('gateway', { image: 'nginx:1.22' });
+    const gateway = network.addService('gateway', { image: 'nginx:1.22', ports: [{ containerPort: 80, hostPort: 8080 }] });
     gateway.dependOn(replica);
     const synth = Testing.synth(stack);
-    expect(synth).toHaveResourceWithProperties(Container, { name: 'dev-services-gateway', depends_on: [`docker_container.${replica.container.friendlyUniqueId}`] });
-    expect(synth).toHaveResourceWithProperties(Container, { name: 'dev-services-storefront-2', wait: true, networks_advanced: [expect.objectContaining({ aliases: ['storefront-2'] })] });
+    expect(containerOf(synth, gateway).depends_on).toEqual([`docker_container.${replica.container.friendlyUniqueId}`]);
+    expect(containerOf(synth, replica)).toMatchObject({ name: versionedName(replica), wait: true, networks_advanced: [expect.objectContaining({ aliases: ['storefront-2'] })] });
     expect(gateway.links).toEqual([replica]);
+  });
+
+  test('a start-first service gets no depends_on edge to a stop-first one, which would force create_before_destroy onto it', () => {
+    // GIVEN a stop-first service with a healthcheck and a start-first service that uses it
+    const { stack, network } = setup();
+    const search = network.addService('search', { image: 'search:1.0', replacement: 'stop-first', healthcheck: { command: ['CMD', 'true'] } });
+    const web = network.addService('web', { image: 'my-php-app:1.0' });
+    // WHEN it links and depends on it
+    web.link(search);
+    web.dependOn(search);
+    const synth = Testing.synth(stack);
+    // THEN the alias is there, the relation is known, but Terraform sees no edge and nothing waits
+    expect(containerOf(synth, web)).not.toHaveProperty('depends_on');
+    expect(containerOf(synth, search)).not.toHaveProperty('wait');
+    expect(containerOf(synth, search)).not.toHaveProperty('lifecycle');
+    expect(search.aliases).toEqual(['search']);
+    expect(web.links).toEqual([search]);
+    expect(web.dependsOnService(search)).toBe(true);
+  });
+
+  test('a stop-first service depends on a stop-first one and waits for its health', () => {
+    const { stack, network } = setup();
+    const search = network.addService('search', { image: 'search:1.0', replacement: 'stop-first', healthcheck: { command: ['CMD', 'true'] } });
+    const admin = network.addService('admin', { image: 'admin:1.0', replacement: 'stop-first' });
+    admin.link(search);
+    const synth = Testing.synth(stack);
+    expect(containerOf(synth, admin).depends_on).toEqual([`docker_container.${search.container.friendlyUniqueId}`]);
+    expect(containerOf(synth, search)).toMatchObject({ wait: true, wait_timeout: 60 });
   });
 
   test('fails when a service depends on itself', () => {
@@ -517,7 +702,7 @@ describe('ContainerService guards', () => {
   });
 
   describe('volumes', () => {
-    const web = () => setup().network.addService('web', { image: 'my-php-app:1.0' });
+    const web = () => setup().network.addService('web', { image: 'my-php-app:1.0', replacement: 'stop-first' });
     test('fails when a host path is relative', () => {
       expect(() => web().addHostVolume('data/mysql', '/var/lib/mysql')).toThrow('host volume path "data/mysql" must be absolute and normalized');
     });

@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import { KvmHost, KvmHostProps } from '../../../constructs/kvm-host';
 import { IKvmNetwork, KvmNetwork } from '../../../constructs/kvm-network';
+import { NullProvider } from '@cdktf/provider-null/lib/provider';
 import { CloudinitDisk } from '../../../providers/libvirt/cloudinit-disk';
 import { Domain } from '../../../providers/libvirt/domain';
 import { Pool } from '../../../providers/libvirt/pool';
@@ -407,6 +408,144 @@ describe('KvmHost', () => {
   });
 });
 
+describe('KvmHost data disk', () => {
+  it('adds a qcow2 volume of its own as vdb, formatted on first boot only and mounted at /srv/data before Docker', () => {
+    // GIVEN a host with a 50 GiB data disk
+    const { stack, build } = setup();
+    const host = build({ dataDisk: { sizeGiB: 50 } });
+    const resources = synthResources(stack);
+    const data = addressOf(resources, 'libvirt_volume', 'host-data.qcow2');
+    // THEN the volume is empty, in the host's pool, and derives nothing from the base image
+    expect(resources.libvirt_volume[data.split('.')[1]]).toEqual({
+      name: 'host-data.qcow2',
+      pool: `\${${addressOf(resources, 'libvirt_pool', 'host-pool')}.name}`,
+      capacity: 50,
+      capacity_unit: 'GiB',
+      target: { format: { type: 'qcow2' } },
+    });
+    // AND the domain has it as the second virtio disk, between the root disk and the cloud-init cdrom
+    const disks = only(resources, 'libvirt_domain').devices.disks;
+    expect(disks.map((d: any) => d.target.dev)).toEqual(['vda', 'vdb', 'sda']);
+    expect(disks[1]).toEqual({
+      source: { volume: { pool: `\${${data}.pool}`, volume: `\${${data}.name}` } },
+      target: { dev: 'vdb', bus: 'virtio' },
+      driver: { type: 'qcow2' },
+    });
+    // AND cloud-init formats it only when it has no filesystem, and mounts it by label, before Docker
+    const userData: string = only(resources, 'libvirt_cloudinit_disk').user_data;
+    expect(userData).toContain([
+      'fs_setup:',
+      '  - label: kvms-data',
+      '    filesystem: ext4',
+      '    device: /dev/vdb',
+      '    partition: none',
+      '    overwrite: false',
+      'mounts:',
+      '  - - LABEL=kvms-data',
+      '    - /srv/data',
+      '    - ext4',
+      '    - defaults,nofail,x-systemd.before=docker.service',
+      '    - "0"',
+      '    - "2"',
+      '',
+    ].join('\n'));
+    expect(host.dataMountPath).toBe('/srv/data');
+    expect(host.dataVolume?.friendlyUniqueId).toBe(data.split('.')[1]);
+    expect(host.cloudInit.dataDisk).toEqual({ device: '/dev/vdb', mountPath: '/srv/data', label: 'kvms-data' });
+  });
+
+  it('takes the mount path, and puts the volume in an existing pool', () => {
+    const { stack, build } = setup();
+    const host = build({ dataDisk: { sizeGiB: 10, mountPath: '/srv/mysql' }, storage: { existingPool: 'default' } });
+    const resources = synthResources(stack);
+    expect(Object.values(resources.libvirt_volume).find((v) => v.name === 'host-data.qcow2')).toMatchObject({ pool: 'default', capacity: 10 });
+    expect(host.userData).toContain('\n    - /srv/mysql\n');
+  });
+
+  it('has no data disk, vdb or fs_setup unless asked', () => {
+    const { stack, build } = setup();
+    const host = build();
+    const resources = synthResources(stack);
+    expect(Object.values(resources.libvirt_volume).map((v) => v.name)).not.toContain('host-data.qcow2');
+    expect(host.dataVolume).toBeUndefined();
+    expect(host.dataMountPath).toBeUndefined();
+    expect(host.userData).not.toContain('fs_setup');
+  });
+
+  it('fails when the size is below 1 GiB', () => {
+    const { build } = setup();
+    expect(() => build({ dataDisk: { sizeGiB: 0 } })).toThrow('KvmHost [test/host]: dataDisk.sizeGiB 0 must be a whole number of at least 1');
+  });
+
+  it('fails when the size is not whole', () => {
+    const { build } = setup();
+    expect(() => build({ dataDisk: { sizeGiB: 1.5 } })).toThrow('KvmHost [test/host]: dataDisk.sizeGiB 1.5 must be a whole number of at least 1');
+  });
+
+  it('fails when the mount path is relative', () => {
+    const { build } = setup();
+    expect(() => build({ dataDisk: { sizeGiB: 10, mountPath: 'srv/data' } })).toThrow(
+      'KvmHost [test/host]: dataDisk.mountPath "srv/data" must be an absolute, normalized directory such as "/srv/data"',
+    );
+  });
+
+  it('fails when the mount path would hide a system directory', () => {
+    const { build } = setup();
+    expect(() => build({ dataDisk: { sizeGiB: 10, mountPath: '/var' } })).toThrow(
+      'KvmHost [test/host]: dataDisk.mountPath "/var" would hide a system directory of the guest; use a directory of its own such as "/srv/data"',
+    );
+  });
+});
+
+describe('KvmHost names', () => {
+  it('fails when two hosts on one network have the same name', () => {
+    const { build } = setup();
+    build({ name: 'web' }, 'first');
+    expect(() => build({ name: 'web' }, 'second')).toThrow(
+      "KvmHost [test/second]: name \"web\" is already the name of KvmHost 'test/first' on network 'test/net'; the libvirt domain name and the MAC address come from it, so give each host its own name",
+    );
+  });
+
+  it('fails when two hosts on the default hypervisor have the same name, on different networks', () => {
+    const { stack, build } = setup();
+    const other = new KvmNetwork(stack, 'other-net', { cidr: '192.168.151.0/24' });
+    build({}, 'host');
+    expect(() => build({ name: 'host' }, 'host-2', other)).toThrow(
+      "KvmHost [test/host-2]: name \"host\" is already the name of KvmHost 'test/host' on the stack's default hypervisor; the libvirt domain name and the MAC address come from it, so give each host its own name",
+    );
+  });
+
+  it('fails when two hosts on one hypervisor provider have the same name, on different networks', () => {
+    const { stack, build } = setup();
+    const provider = new LibvirtProvider(stack, 'libvirt', { uri: 'qemu:///system', alias: 'hv' });
+    const other = new KvmNetwork(stack, 'other-net', { cidr: '192.168.151.0/24' });
+    build({ provider }, 'host');
+    expect(() => build({ provider, name: 'host' }, 'host-2', other)).toThrow(
+      "KvmHost [test/host-2]: name \"host\" is already the name of KvmHost 'test/host' on the hypervisor of provider 'libvirt'; the libvirt domain name and the MAC address come from it, so give each host its own name",
+    );
+  });
+
+  it('fails when two hosts on one existing network have the same name, naming the network by its libvirt name', () => {
+    const { stack, build } = setup();
+    const existing = KvmNetwork.fromName(stack, 'default-net', { name: 'default', cidr: '192.168.122.0/24' });
+    const provider = new LibvirtProvider(stack, 'libvirt', { uri: 'qemu:///system', alias: 'hv' });
+    const other = new LibvirtProvider(stack, 'libvirt-2', { uri: 'qemu+ssh://ops@hv2/system', alias: 'hv2' });
+    build({ provider }, 'host', existing);
+    expect(() => build({ provider: other, name: 'host' }, 'host-2', existing)).toThrow(
+      'KvmHost [test/host-2]: name "host" is already the name of KvmHost \'test/host\' on network "default"; the libvirt domain name and the MAC address come from it, so give each host its own name',
+    );
+  });
+
+  it('allows one name on two hypervisors and two networks', () => {
+    const { stack, build } = setup();
+    const one = new LibvirtProvider(stack, 'libvirt', { uri: 'qemu:///system', alias: 'hv1' });
+    const two = new LibvirtProvider(stack, 'libvirt-2', { uri: 'qemu+ssh://ops@hv2/system', alias: 'hv2' });
+    const other = new KvmNetwork(stack, 'other-net', { cidr: '192.168.151.0/24', provider: two });
+    expect(build({ provider: one, name: 'web' }, 'a').hostName).toBe('web');
+    expect(build({ provider: two, name: 'web' }, 'b', other).hostName).toBe('web');
+  });
+});
+
 describe('KvmHost readiness check', () => {
   const variable = (stack: TerraformStack, sensitive: boolean) => new TerraformVariable(stack, 'ssh_key', { type: 'string', sensitive });
 
@@ -423,8 +562,44 @@ describe('KvmHost readiness check', () => {
     expect(synthesized.provisioner).toEqual([
       { 'remote-exec': { inline: ['cloud-init status --wait >/dev/null || { cloud-init status --long; exit 1; }', 'docker info >/dev/null'] } },
     ]);
-    expect(synthesized.triggers).toEqual({ domain: `\${${addressOf(resources, 'libvirt_domain', 'host')}.uuid}`, instance_id: host.instanceId });
+    // AND it runs again for a new guest, address, cloud-init content, base image or root disk size
+    expect(synthesized.triggers).toEqual({ host: 'host', address: '192.168.150.10', instance_id: host.instanceId, base_image: IMAGE, disk_size_gib: '20' });
     expect(host.readinessCheck).toBe(ready);
+  });
+
+  it('refers to nothing of the domain, so create_before_destroy forced onto it never reaches the domain', () => {
+    // GIVEN a readiness check (start-first containers depend on it, so OpenTofu makes it create_before_destroy)
+    const { stack, build } = setup();
+    const ready = build().addReadinessCheck({ privateKey: variable(stack, true) });
+    const synthesized = synthResources(stack).null_resource[ready.friendlyUniqueId];
+    // THEN its only reference is the key variable, and it has no depends_on
+    expect(JSON.stringify(synthesized).match(/\$\{[^}]*\}/g)).toEqual(['${var.ssh_key}']);
+    expect(synthesized).not.toHaveProperty('depends_on');
+  });
+
+  it('with a data disk, also checks that it is mounted, so no container writes under an empty mount point', () => {
+    const { stack, build } = setup();
+    const ready = build({ dataDisk: { sizeGiB: 10 } }).addReadinessCheck({ privateKey: variable(stack, true) });
+    expect(synthResources(stack).null_resource[ready.friendlyUniqueId].provisioner).toEqual([
+      {
+        'remote-exec': {
+          inline: [
+            'cloud-init status --wait >/dev/null || { cloud-init status --long; exit 1; }',
+            'mountpoint -q /srv/data || { echo "the data disk is not mounted at /srv/data: cloud-init mounts it when the guest boots its new configuration; reboot the guest, then apply again"; exit 1; }',
+            'docker info >/dev/null',
+          ],
+        },
+      },
+    ]);
+  });
+
+  it('takes the timeout and the null provider', () => {
+    const { stack, build } = setup();
+    const provider = new NullProvider(stack, 'null', { alias: 'ops' });
+    const ready = build().addReadinessCheck({ privateKey: variable(stack, true), timeoutMinutes: 30, provider });
+    const synthesized = synthResources(stack).null_resource[ready.friendlyUniqueId];
+    expect(synthesized.connection.timeout).toBe('30m');
+    expect(synthesized.provider).toBe('null.ops');
   });
 
   it('fails when the key variable is not sensitive', () => {

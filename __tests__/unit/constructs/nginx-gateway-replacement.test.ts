@@ -1,22 +1,36 @@
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { TerraformStack, Testing } from 'cdktf';
+import { ContainerService } from '../../../constructs/container-service';
 import { NginxGateway } from '../../../constructs/nginx-gateway';
 import { ServiceNetwork } from '../../../constructs/service-network';
 
-// nginx resolves upstream names once, at start; a replaced replica may come back on another address
-// (seen on a real engine: two replicas restarted in the other order swapped addresses), so the gateway
-// is replaced whenever a replica it names by alias is.
+// nginx resolves upstream names only when it loads a configuration. A replica is replaced start-first:
+// the new container (a new name, from its fingerprint) is created and healthy first, the gateway's
+// activation job then loads a configuration naming it and reloads nginx gracefully, and only then is
+// the old container removed. nginx itself is never restarted for a replica.
 
-function gatewayLifecycle(stack: TerraformStack, gateway: NginxGateway): Record<string, unknown> | undefined {
-  return JSON.parse(Testing.synth(stack)).resource.docker_container[gateway.service.container.friendlyUniqueId].lifecycle;
+type Resources = Record<string, Record<string, any>>;
+
+function setup() {
+  const stack = new TerraformStack(Testing.app(), 'dev');
+  const network = new ServiceNetwork(stack, 'services', { provider: new DockerProvider(stack, 'docker', {}) });
+  const web = [
+    network.addService('web1', { image: 'shop-web:1.0', healthcheck: { command: ['CMD', 'true'] } }),
+    network.addService('web2', { image: 'shop-web:1.0', healthcheck: { command: ['CMD', 'true'] } }),
+  ];
+  return { stack, network, web };
 }
 
-describe('NginxGateway replacement', () => {
-  test('is replaced when a container of a pool server named by alias is replaced', () => {
+function containers(stack: TerraformStack): Resources {
+  return JSON.parse(Testing.synth(stack)).resource.docker_container;
+}
+
+const addressOf = (s: ContainerService): string => `docker_container.${s.container.friendlyUniqueId}`;
+
+describe('NginxGateway rollout wiring', () => {
+  test('the activation job runs after each replica, once, and the gateway container neither waits for nor is replaced with them', () => {
     // GIVEN two replicas on the network and a pool server outside it
-    const stack = new TerraformStack(Testing.app(), 'dev');
-    const network = new ServiceNetwork(stack, 'services', { provider: new DockerProvider(stack, 'docker', {}) });
-    const web = [network.addService('web1', { image: 'shop-web:1.0' }), network.addService('web2', { image: 'shop-web:1.0' })];
+    const { stack, network, web } = setup();
 
     // WHEN a gateway pools them (web1 twice, in two pools) with a literal address
     const gateway = new NginxGateway(stack, 'gateway', {
@@ -27,16 +41,76 @@ describe('NginxGateway replacement', () => {
       ],
       routes: [{ path: '/', pool: 'frontend_pool' }, { path: '/canary', pool: 'canary' }],
     });
+    const all = containers(stack);
+    const job = all[gateway.activation.container.friendlyUniqueId];
+    const nginx = all[gateway.service.container.friendlyUniqueId];
 
-    // THEN each replica's id triggers a replacement once; the literal address triggers nothing
-    expect(gatewayLifecycle(stack, gateway)).toEqual({
-      replace_triggered_by: web.map((s) => `docker_container.${s.container.friendlyUniqueId}.id`),
-    });
+    // THEN the job depends on each replica once; the literal address adds nothing
+    expect(job.depends_on).toEqual(web.map(addressOf));
+    // AND it is replaced with nothing but its content (start-first replicas change its content)
+    expect(job.lifecycle).toEqual({ postcondition: [expect.objectContaining({ condition: '${self.exit_code == 0}' })] });
+    // AND the gateway container has no replace_triggered_by and no edge to the replicas
+    expect(nginx).not.toHaveProperty('lifecycle');
+    expect(nginx).not.toHaveProperty('depends_on');
   });
 
-  test('has no replacement trigger when no pool server is a service of the network', () => {
-    const stack = new TerraformStack(Testing.app(), 'dev');
-    const network = new ServiceNetwork(stack, 'services', { provider: new DockerProvider(stack, 'docker', {}) });
+  test('replicas are created before the old ones are destroyed and waited for, and their versioned names reach the configuration', () => {
+    const { stack, network, web } = setup();
+    const gateway = new NginxGateway(stack, 'gateway', {
+      network,
+      pools: [{ name: 'frontend_pool', servers: [{ host: 'web1', port: 8080 }, { host: 'web2', port: 8080 }] }],
+      routes: [{ path: '/', pool: 'frontend_pool' }],
+    });
+    const all = containers(stack);
+    const config: string = all[gateway.activation.container.friendlyUniqueId].upload[0].content;
+
+    for (const replica of web) {
+      // a new container under a new name, healthy before the job runs and before the old one goes
+      expect(all[replica.container.friendlyUniqueId]).toMatchObject({
+        name: `${replica.baseContainerName}-\${local.${replica.version.friendlyUniqueId}}`,
+        lifecycle: { create_before_destroy: true },
+        wait: true,
+      });
+      // the job's configuration names that container, so a new replica changes it and the job runs again
+      expect(config).toContain(`        server ${replica.baseContainerName}-\${local.${replica.version.friendlyUniqueId}}:8080 max_fails=3 fail_timeout=30s;\n`);
+    }
+  });
+
+  test('the job runs in the gateway container\'s namespaces, so a new gateway container runs it again', () => {
+    const { stack, network } = setup();
+    const gateway = new NginxGateway(stack, 'gateway', {
+      network,
+      pools: [{ name: 'frontend_pool', servers: [{ host: 'web1', port: 8080 }] }],
+      routes: [{ path: '/', pool: 'frontend_pool' }],
+    });
+    const job = containers(stack)[gateway.activation.container.friendlyUniqueId];
+    const namespaces = `container:\${docker_container.${gateway.service.container.friendlyUniqueId}.id}`;
+    expect(job).toMatchObject({ network_mode: namespaces, pid_mode: namespaces });
+  });
+
+  test('a stop-first upstream keeps its name, so its replacement runs the job again through replace_triggered_by', () => {
+    // GIVEN a replica that is stop-first (it publishes a port) beside a start-first one
+    const { stack, network, web } = setup();
+    const pinned = network.addService('web3', { image: 'shop-web:1.0', ports: [{ containerPort: 8080, hostPort: 18080 }] });
+
+    // WHEN the gateway pools both
+    const gateway = new NginxGateway(stack, 'gateway', {
+      network,
+      pools: [{ name: 'frontend_pool', servers: [{ host: 'web1', port: 8080 }, { host: 'web3', port: 8080 }] }],
+      routes: [{ path: '/', pool: 'frontend_pool' }],
+    });
+    const all = containers(stack);
+    const job = all[gateway.activation.container.friendlyUniqueId];
+
+    // THEN nginx reloads (and resolves web3 again) whenever web3 is replaced, not only when the content changes
+    expect(job.depends_on).toEqual([addressOf(web[0]), addressOf(pinned)]);
+    expect(job.lifecycle.replace_triggered_by).toEqual([`${addressOf(pinned)}.id`]);
+    expect(job.upload[0].content).toContain('        server dev-services-web3:8080 max_fails=3 fail_timeout=30s;\n');
+    expect(all[gateway.service.container.friendlyUniqueId]).not.toHaveProperty('lifecycle');
+  });
+
+  test('has no dependency on the network\'s services when no pool server is one of them', () => {
+    const { stack, network } = setup();
 
     const gateway = new NginxGateway(stack, 'gateway', {
       network,
@@ -44,6 +118,8 @@ describe('NginxGateway replacement', () => {
       routes: [{ path: '/', pool: 'frontend_pool' }],
     });
 
-    expect(gatewayLifecycle(stack, gateway)).toBeUndefined();
+    const job = containers(stack)[gateway.activation.container.friendlyUniqueId];
+    expect(job).not.toHaveProperty('depends_on');
+    expect(job.lifecycle).not.toHaveProperty('replace_triggered_by');
   });
 });

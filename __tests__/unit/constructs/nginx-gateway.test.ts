@@ -2,9 +2,11 @@ import 'cdktf/lib/testing/adapters/jest'; // types of the cdktf jest matchers
 import { Container } from '@cdktf/provider-docker/lib/container';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
+import { ContainerService } from '../../../constructs/container-service';
 import { NginxGateway, NginxGatewayProps } from '../../../constructs/nginx-gateway';
 import { ServiceNetwork } from '../../../constructs/service-network';
-import { renderNginxConfig } from '../../../renderers/nginx-config';
+import { terraformLiteral } from '../../../constructs/terraform-literal';
+import { NginxGatewayModel, renderNginxConfig } from '../../../renderers/nginx-config';
 import { SysctlProfile } from '../../../renderers/sysctl-profile';
 
 // The article's shop: two storefront replicas and two inventory API replicas, reached by alias.
@@ -27,8 +29,34 @@ const routes = [
   { path: '/api/inventory', pool: 'inventory_api' },
 ];
 
-function gatewayContainer(synth: string, gateway: NginxGateway): Record<string, unknown> {
+function gatewayContainer(synth: string, gateway: NginxGateway): Record<string, any> {
   return JSON.parse(synth).resource.docker_container[gateway.service.container.friendlyUniqueId];
+}
+
+function activationJob(synth: string, gateway: NginxGateway): Record<string, any> {
+  return JSON.parse(synth).resource.docker_container[gateway.activation.container.friendlyUniqueId];
+}
+
+/** The configuration the activation job receives, as Terraform reads it. */
+function activationConfig(synth: string, gateway: NginxGateway): string {
+  return activationJob(synth, gateway).upload[0].content;
+}
+
+/** A service's container name as Terraform reads it: its base name and the version local. */
+const nameOf = (s: ContainerService): string => `${s.baseContainerName}-\${local.${s.version.friendlyUniqueId}}`;
+
+/**
+ * The configuration the activation job should receive for `model`: rendered with a stand-in host for
+ * each service, escaped for Terraform, then each stand-in replaced by the service's container name.
+ */
+function expectedConfig(model: Omit<NginxGatewayModel, 'pools'> & { pools: typeof pools }, services: ContainerService[]): string {
+  const standIn = (alias: string) => `standin-${alias}`;
+  const aliases = services.map((svc) => svc.alias);
+  const text = terraformLiteral(renderNginxConfig({
+    ...model,
+    pools: model.pools.map((p) => ({ ...p, servers: p.servers.map((sv) => (aliases.includes(sv.host) ? { ...sv, host: standIn(sv.host) } : sv)) })),
+  }));
+  return services.reduce((t, svc) => t.split(`${standIn(svc.alias)}:`).join(`${nameOf(svc)}:`), text);
 }
 
 function warnings(gateway: NginxGateway): string[] {
@@ -36,20 +64,16 @@ function warnings(gateway: NginxGateway): string[] {
 }
 
 describe('NginxGateway', () => {
-  test('runs pinned nginx on the network with the rendered config uploaded, the tuned backlog and namespaced sysctls', () => {
+  test('runs pinned nginx on the network, stop-first, with the tuned backlog and namespaced sysctls; the activation job gets the config', () => {
     // GIVEN the article's services
-    const { stack, network } = setup();
+    const { stack, network, web, api } = setup();
 
     // WHEN a gateway routes to them
     const gateway = new NginxGateway(stack, 'gateway', { network, pools, routes, serverNames: ['shop.example.no'] });
     const synth = Testing.synth(stack, true);
 
-    // THEN
-    expect(gateway.config).toBe(
-      renderNginxConfig({ pools, routes, serverNames: ['shop.example.no'], backlog: 4096 }),
-    );
-    expect(gateway.config).toContain('    listen 80 backlog=4096;\n');
-    expect(synth).toHaveResourceWithProperties(Container, {
+    // THEN the container publishes the port on loopback, tuned, and restarts nginx only for itself
+    expect(gatewayContainer(synth, gateway)).toMatchObject({
       name: 'dev-services-gateway',
       image: 'nginx:1.22.1',
       ports: [{ internal: 80, external: 8080, ip: '127.0.0.1', protocol: 'tcp' }],
@@ -58,36 +82,64 @@ describe('NginxGateway', () => {
         'net.ipv4.ip_local_port_range': '1024 65000',
         'net.ipv4.tcp_tw_reuse': '1',
       },
-      upload: [{ file: '/etc/nginx/nginx.conf', content: gateway.config }],
+      memory: 256,
       networks_advanced: [expect.objectContaining({ aliases: ['gateway'] })],
     });
+    expect(gatewayContainer(synth, gateway)).not.toHaveProperty('upload');
+    // AND the activation job receives the configuration, each pool server by its container name
+    expect(activationConfig(synth, gateway)).toBe(
+      expectedConfig({ pools, routes, serverNames: ['shop.example.no'], backlog: 4096 }, [...web, ...api]),
+    );
+    expect(activationConfig(synth, gateway)).toContain('    listen 80 backlog=4096;\n');
+    expect(activationConfig(synth, gateway)).toContain(`        server ${nameOf(web[0])}:8080 max_fails=3 fail_timeout=30s;\n`);
+    expect(gateway.service.replacement).toBe('stop-first');
     expect(gateway.url).toBe('http://127.0.0.1:8080');
     expect(gateway.backlog).toBe(4096);
+    expect(gateway.drainTimeoutSeconds).toBe(30);
     expect(warnings(gateway)).toEqual([]);
   });
 
-  test('is created after every upstream service it names', () => {
+  test('the activation runs after every upstream service it names; the gateway container waits for none', () => {
     const { stack, network, web, api } = setup();
     const gateway = new NginxGateway(stack, 'gateway', { network, pools, routes });
 
-    const dependsOn = gatewayContainer(Testing.synth(stack), gateway).depends_on as string[];
+    const synth = Testing.synth(stack);
 
-    expect(dependsOn).toEqual([...web, ...api].map((s) => expect.stringContaining(`docker_container.${s.container.friendlyUniqueId}`)));
-    expect(gateway.service.links).toEqual([...web, ...api]);
+    expect(activationJob(synth, gateway).depends_on).toEqual([...web, ...api].map((svc) => `docker_container.${svc.container.friendlyUniqueId}`));
+    expect(gatewayContainer(synth, gateway)).not.toHaveProperty('depends_on');
+    expect(gateway.service.links).toEqual([]);
   });
 
-  test('addPool and addRoute return what they add, and the config follows', () => {
-    const { stack, network } = setup();
+  test('addPool and addRoute return copies of what they add, and the config follows', () => {
+    const { stack, network, api } = setup();
     const gateway = new NginxGateway(stack, 'gateway', { network });
 
-    expect(gateway.addPool(pools[1])).toBe(pools[1]);
-    expect(gateway.addRoute(routes[1])).toBe(routes[1]);
+    const pool = gateway.addPool(pools[1]);
+    const route = gateway.addRoute(routes[1]);
+    expect(pool).toEqual(pools[1]);
+    expect(pool).not.toBe(pools[1]);
+    expect(route).toEqual(routes[1]);
 
+    // changing what was returned, or what the getters give (as JavaScript may), changes nothing
+    (pool.servers as { host: string; port: number }[]).push({ host: 'api3', port: 5000 });
+    (gateway.pools[0].servers[0] as { port: number }).port = 1;
+    (gateway.routes[0] as { path: string }).path = '/changed';
     expect(gateway.pools).toEqual([pools[1]]);
     expect(gateway.routes).toEqual([routes[1]]);
-    expect(gateway.config).toContain('        location /api/inventory {\n');
-    expect(gateway.config).not.toContain('frontend_pool');
-    expect(gatewayContainer(Testing.synth(stack), gateway).upload).toEqual([{ file: '/etc/nginx/nginx.conf', content: gateway.config }]);
+    const synth = Testing.synth(stack);
+    expect(activationConfig(synth, gateway)).toBe(expectedConfig({ pools: [pools[1]], routes: [routes[1]], backlog: 4096 }, api));
+    expect(activationConfig(synth, gateway)).toContain('        location /api/inventory {\n');
+    expect(activationConfig(synth, gateway)).not.toContain('frontend_pool');
+  });
+
+  test('changing a pool after adding it changes nothing', () => {
+    const { stack, network } = setup();
+    const pool = { name: 'p', servers: [{ host: '10.0.0.2', port: 80 }] };
+    const gateway = new NginxGateway(stack, 'gateway', { network, pools: [pool], routes: [{ path: '/', pool: 'p' }] });
+    pool.servers[0].port = 81;
+    pool.servers.push({ host: '10.0.0.3', port: 80 });
+    expect(gateway.pools).toEqual([{ name: 'p', servers: [{ host: '10.0.0.2', port: 80 }] }]);
+    expect(activationConfig(Testing.synth(stack), gateway)).toContain('    upstream p {\n        server 10.0.0.2:80 max_fails=3 fail_timeout=30s;\n        keepalive 64;\n    }\n');
   });
 
   test('TLS publishes the redirect and HTTPS ports and gives an https URL', () => {
@@ -108,7 +160,50 @@ describe('NginxGateway', () => {
       ],
     });
     expect(gateway.url).toBe('https://127.0.0.1:8001');
+    expect(gateway.hostPort).toBe(8000);
+    expect(gateway.tlsHostPort).toBe(8001);
     expect(gateway.config).toContain('        listen 443 ssl backlog=4096;\n');
+  });
+
+  test('TLS without the HTTP redirect publishes HTTPS only', () => {
+    const { stack, network } = setup();
+    const gateway = new NginxGateway(stack, 'gateway', {
+      network, pools, routes,
+      tls: { certificatePath: '/etc/nginx/tls/shop.crt', keyPath: '/etc/nginx/tls/shop.key', redirectHttp: false, port: 8443 },
+    });
+    expect(gatewayContainer(Testing.synth(stack), gateway).ports).toEqual([{ internal: 8443, external: 8443, ip: '127.0.0.1', protocol: 'tcp' }]);
+    expect(gateway.hostPort).toBeUndefined();
+    expect(gateway.url).toBe('https://127.0.0.1:8443');
+  });
+
+  test('addHostVolume mounts a host directory read-only into nginx and its activation job (nginx -t needs the TLS files)', () => {
+    const { stack, network } = setup();
+    const gateway = new NginxGateway(stack, 'gateway', {
+      network, pools, routes, tls: { certificatePath: '/etc/nginx/tls/shop.crt', keyPath: '/etc/nginx/tls/shop.key' },
+    });
+    const mounted = gateway.addHostVolume('/opt/tls/shop', '/etc/nginx/tls');
+    const synth = Testing.synth(stack);
+    const config = { volume_name: `\${docker_volume.${gateway.service.namedVolumeMounts[0].volume.friendlyUniqueId}.name}`, container_path: '/etc/nginx/kvms' };
+    const tls = { host_path: '/opt/tls/shop', container_path: '/etc/nginx/tls', read_only: true };
+    expect(gatewayContainer(synth, gateway).volumes).toEqual([tls, config]);
+    expect(activationJob(synth, gateway).volumes).toEqual([config, tls]);
+    expect(mounted).toEqual({ hostPath: '/opt/tls/shop', containerPath: '/etc/nginx/tls', readOnly: true });
+  });
+
+  test('dockerProvider runs the gateway on another host, where it joins the network and pools services of that host', () => {
+    const { stack, network } = setup();
+    const vm2 = new DockerProvider(stack, 'docker-vm2', { alias: 'vm2' });
+    const remote = network.addService('web3', { image: 'shop-web:1.0', dockerProvider: vm2 });
+    const gateway = new NginxGateway(stack, 'gateway', {
+      network, dockerProvider: vm2, pools: [{ name: 'p', servers: [{ host: 'web3', port: 8080 }] }], routes: [{ path: '/', pool: 'p' }],
+    });
+    const synth = Testing.synth(stack);
+    expect(gatewayContainer(synth, gateway)).toMatchObject({
+      provider: 'docker.vm2',
+      networks_advanced: [{ name: `\${docker_network.${network.resourceOn(vm2).friendlyUniqueId}.name}`, aliases: ['gateway'] }],
+    });
+    expect(activationJob(synth, gateway)).toMatchObject({ provider: 'docker.vm2', depends_on: [`docker_container.${remote.container.friendlyUniqueId}`] });
+    expect(gateway.service.dockerProvider).toBe(vm2);
   });
 
   test('a profile without somaxconn keeps the default backlog, with a warning', () => {
@@ -143,10 +238,10 @@ describe('NginxGateway', () => {
       routes: [{ path: '/', pool: 'remote' }],
     });
 
-    const upload = gatewayContainer(Testing.synth(stack), gateway).upload as Array<{ content: string }>;
+    const config = activationConfig(Testing.synth(stack), gateway);
 
-    expect(upload[0].content).toContain(
-      '    upstream remote {\n        server ${var.replica_address}:20000 max_fails=3 fail_timeout=30s;\n        server web1:8080 max_fails=3 fail_timeout=30s;\n',
+    expect(config).toContain(
+      `    upstream remote {\n        server \${var.replica_address}:20000 max_fails=3 fail_timeout=30s;\n        server ${nameOf(network.tryFindService('web1')!)}:8080 max_fails=3 fail_timeout=30s;\n`,
     );
     expect(warnings(gateway)).toEqual([]);
   });
@@ -185,6 +280,26 @@ describe('NginxGateway', () => {
       expect(make({ pools, routes: [{ path: 'api', pool: 'inventory_api' }] })).toThrow(
         'NginxGateway [dev/gateway]: route path "api" must start with \'/\': write it as "/api"',
       );
+    });
+
+    test('fails when a pool server is a service on another Docker host', () => {
+      const { stack, network } = setup();
+      const vm2 = new DockerProvider(stack, 'docker-vm2', { alias: 'vm2' });
+      network.addService('web3', { image: 'shop-web:1.0', dockerProvider: vm2 });
+      expect(() => new NginxGateway(stack, 'gateway', { network, pools: [{ name: 'p', servers: [{ host: 'web3', port: 8080 }] }] })).toThrow(
+        'NginxGateway [dev/gateway]: pool "p" server "web3" is service \'web3\' on another Docker host, where its name does not resolve; reach it at that host\'s address through a published port (or a StreamRelay) and list that address instead',
+      );
+    });
+
+    test.each([
+      [{ listenPort: 0 }, 'listenPort 0 must be an integer from 1 to 65535 (the port nginx listens on inside the container, e.g. 80)'],
+      [{ hostPort: 70000 }, 'hostPort 70000 must be an integer from 1 to 65535 (the port published on the Docker host, e.g. 8080)'],
+      [{ tls: { certificatePath: '/etc/nginx/tls/a.crt', keyPath: '/etc/nginx/tls/a.key', port: 0 } }, 'tls.port 0 must be an integer from 1 to 65535 (the port nginx serves HTTPS on inside the container, e.g. 443)'],
+      [{ tls: { certificatePath: '/etc/nginx/tls/a.crt', keyPath: '/etc/nginx/tls/a.key' }, tlsHostPort: 1.5 }, 'tlsHostPort 1.5 must be an integer from 1 to 65535 (the port HTTPS is published on on the Docker host, e.g. 8443)'],
+      [{ drainTimeoutSeconds: 0 }, 'drainTimeoutSeconds 0 must be a whole number of seconds from 1 to 3600'],
+      [{ drainTimeoutSeconds: 3601 }, 'drainTimeoutSeconds 3601 must be a whole number of seconds from 1 to 3600'],
+    ] as [Partial<NginxGatewayProps>, string][])('fails when a setting is out of range: %j', (props, message) => {
+      expect(make({ pools, routes, ...props })).toThrow(`NginxGateway [dev/gateway]: ${message}`);
     });
 
     test('fails at synth when the gateway has no routes', () => {

@@ -56,7 +56,7 @@ describe('ServiceNetwork', () => {
     expect(network.tryFindService('web')).toBe(web);
     expect(network.tryFindService('dev-services-web')).toBe(web);
     expect(network.tryFindService('db')).toBeUndefined();
-    expect(Testing.synth(stack)).toHaveResourceWithProperties(Container, { name: 'dev-services-web' });
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(Container, { name: `dev-services-web-\${local.${web.version.friendlyUniqueId}}` });
   });
 
   test('addDatabase returns the database preset', () => {
@@ -98,6 +98,15 @@ describe('ServiceNetwork', () => {
     ]));
   });
 
+  test('replicas share the name of their replica set, which finds the first of them', () => {
+    const { network } = setup();
+    const one = network.addService('storefront-1', { image: 'shop:1.0', replicaOf: 'storefront' });
+    const two = network.addService('storefront-2', { image: 'shop:1.0', replicaOf: 'storefront' });
+    expect(network.tryFindService('storefront')).toBe(one);
+    expect(network.tryFindService('storefront-2')).toBe(two);
+    expect(network.services).toEqual([one, two]);
+  });
+
   test('warns when a service publishes a port on an internal network', () => {
     const { network } = setup({ internal: true });
     const web = network.addService('web', { image: 'app:1', ports: [{ containerPort: 80 }] });
@@ -113,19 +122,20 @@ describe('ServiceNetwork', () => {
     // WHEN the web app links the database as "db"
     web.link(db, 'db');
     const synth = Testing.synth(stack, true);
-    // THEN the data is on the host, "db" resolves on the network, the database is created (and healthy) first
+    // THEN the data is on the host, "db" resolves on the network, and the web app (stop-first, as it
+    // publishes a port) is created once the database's login check passed
     expect(synth).toHaveResourceWithProperties(Container, {
       name: 'dev-services-mysql-core',
       volumes: [{ host_path: '/opt/data/mysql', container_path: '/var/lib/mysql' }],
       networks_advanced: [expect.objectContaining({ aliases: ['mysql-core', 'db'] })],
       env: ['MYSQL_ROOT_PASSWORD=${var.db_root_password}'],
-      wait: true,
     });
     expect(synth).toHaveResourceWithProperties(Container, {
       name: 'dev-services-web-app',
-      depends_on: [`docker_container.${db.container.friendlyUniqueId}`],
+      depends_on: [`docker_container.${db.loginCheck.container.friendlyUniqueId}`],
       ports: [{ internal: 80, external: 8080, ip: '127.0.0.1', protocol: 'tcp' }],
     });
+    expect(web.replacement).toBe('stop-first');
     expect(synth).not.toContain('strongpassword123');
     expect(synth).toMatchSnapshot();
   });
@@ -173,6 +183,28 @@ describe('ServiceNetwork guards', () => {
     const { network } = setup();
     network.addService('web', { image: 'app:1' });
     expect(() => network.addService('worker', { image: 'app:1', alias: 'dev-services-web' })).toThrow('alias "dev-services-web" is already used by service \'web\'');
+  });
+  test('fails when an alias is the name of a replica set', () => {
+    const { network } = setup();
+    network.addService('storefront-1', { image: 'shop:1.0', replicaOf: 'storefront' });
+    expect(() => network.addService('web', { image: 'app:1', alias: 'storefront' })).toThrow(
+      'ContainerService [dev/services/web]: alias "storefront" is the name of the replica set of \'storefront-1\' on network "dev-services"; choose another alias',
+    );
+  });
+  test('fails when a link alias is the name of a replica set', () => {
+    const { network } = setup();
+    network.addService('storefront-1', { image: 'shop:1.0', replicaOf: 'storefront' });
+    const cache = network.addService('cache', { image: 'memcached:1.6' });
+    expect(() => network.addService('web', { image: 'app:1' }).link(cache, 'storefront')).toThrow(
+      'ContainerService [dev/services/cache]: alias "storefront" is the name of the replica set of \'storefront-1\' on network "dev-services"; choose another alias',
+    );
+  });
+  test('fails when a replica set takes the name of a service', () => {
+    const { network } = setup();
+    network.addService('storefront', { image: 'shop:1.0' });
+    expect(() => network.addService('storefront-1', { image: 'shop:1.0', replicaOf: 'storefront' })).toThrow(
+      'ContainerService [dev/services/storefront-1]: replicaOf "storefront" is already the name of service \'storefront\' on network "dev-services"; a replica set\'s name must be its own',
+    );
   });
   test('fails when two services publish the same host port on one host', () => {
     const { network } = setup();

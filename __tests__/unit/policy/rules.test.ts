@@ -58,6 +58,17 @@ describe('the rule pack', () => {
     const web = network.addService('web', { image: 'my-php-app:1.0' });
     for (const rule of ALL_RULES) expect(findings(rule, web.container)).toEqual([]);
   });
+
+  test('a database and a gateway with their defaults, and their jobs, comply with every rule', () => {
+    const { stack, network } = dockerStack();
+    const db = network.addDatabase('db', { rootPassword: secret(stack, 'root_password') });
+    const gateway = new NginxGateway(network, 'gateway', {
+      network, pools: [{ name: 'p', servers: [{ host: '10.0.0.2', port: 80 }] }], routes: [{ path: '/', pool: 'p' }],
+    });
+    for (const node of [db, db.container, db.loginCheck.container, gateway, gateway.service.container, gateway.activation.container]) {
+      for (const rule of ALL_RULES) expect(findings(rule, node)).toEqual([]);
+    }
+  });
 });
 
 describe('container-memory-limit', () => {
@@ -94,6 +105,21 @@ describe('container-restart-policy', () => {
       "container restart policy \"no\" leaves it down after a crash or reboot: set restart to 'unless-stopped' (the ContainerService default)",
     ]);
     expect(findings(containerRestartPolicy, rawContainer(stack))).toHaveLength(1);
+  });
+
+  test('passes a one-shot job (attach, not must_run): it runs to completion on apply and stays exited', () => {
+    const { stack, network } = dockerStack();
+    const db = network.addDatabase('db', { rootPassword: secret(stack, 'root_password') });
+    expect(findings(containerRestartPolicy, db.loginCheck.container)).toEqual([]);
+    expect(findings(containerRestartPolicy, rawContainer(stack, { attach: true, mustRun: false, restart: 'no' }))).toEqual([]);
+  });
+
+  test('fails a container that attaches but must keep running, or that is not attached', () => {
+    const { stack } = dockerStack();
+    expect(findings(containerRestartPolicy, new Container(stack, 'a', { name: 'a', image: 'app:1.0', attach: true, restart: 'no' }))).toHaveLength(1);
+    expect(findings(containerRestartPolicy, new Container(stack, 'b', { name: 'b', image: 'app:1.0', mustRun: false, restart: 'no' }))).toEqual([
+      "container restart policy \"no\" leaves it down after a crash or reboot: set restart to 'unless-stopped' (the ContainerService default)",
+    ]);
   });
 });
 
@@ -174,7 +200,7 @@ describe('stateful-data-on-volume', () => {
     const { stack, network } = dockerStack();
     const db = network.addDatabase('db', { rootPassword: secret(stack, 'root_password') });
     expect(findings(statefulDataOnVolume, db)).toEqual([]);
-    const cache = network.addService('cache', { image: 'redis:7.2' });
+    const cache = network.addService('cache', { image: 'redis:7.2', replacement: 'stop-first' });
     cache.addNamedVolume('data', '/data');
     expect(findings(statefulDataOnVolume, cache)).toEqual([]);
     expect(findings(statefulDataOnVolume, network.addService('web', { image: 'app:1.0' }))).toEqual([]);

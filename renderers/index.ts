@@ -6,3 +6,7 @@ export * from './sysctl-profile';
 export * from './cloud-init';
 export * from './guest-network';
 export * from './nginx-config';
+export * from './stream-relay';
+export * from './nginx-activation';
+export * from './database-login-check';
+export * from './placement';

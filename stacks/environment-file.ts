@@ -2,82 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { EnvironmentConfig } from './environment-config';
-
-/** A field of the environment file format: its type, whether it is required, and what is inside. */
-type Field =
-  | { readonly type: 'string' | 'boolean'; readonly optional?: boolean; readonly oneOf?: readonly string[]; readonly pattern?: { readonly re: RegExp; readonly fix: string } }
-  | { readonly type: 'integer' | 'number'; readonly optional?: boolean; readonly min?: number; readonly max?: number }
-  | { readonly type: 'string[]'; readonly optional?: boolean; readonly minItems?: number }
-  | { readonly type: 'object'; readonly optional?: boolean; readonly fields: Readonly<Record<string, Field>> }
-  | { readonly type: 'variant'; readonly optional?: boolean; readonly by: string; readonly variants: Readonly<Record<string, Readonly<Record<string, Field>>>> }
-  | { readonly type: 'array'; readonly optional?: boolean; readonly minItems?: number; readonly items: Readonly<Record<string, Field>> }
-  | { readonly type: 'map'; readonly optional?: boolean };
-
-const appService: Field = {
-  type: 'object',
-  fields: {
-    image: { type: 'string' },
-    replicas: { type: 'integer', min: 1, max: 50 },
-    containerPort: { type: 'integer', min: 1, max: 65535 },
-    memoryMiB: { type: 'integer', min: 16 },
-    cpus: { type: 'number', min: 0.01 },
-    healthcheckCommand: { type: 'string[]', optional: true, minItems: 1 },
-  },
-};
-
-/** The format of an environment file: the same shape as `EnvironmentConfig`. */
-const ENVIRONMENT: Readonly<Record<string, Field>> = {
-  // The name becomes the stack name and the prefix of Docker names: keep it to a DNS label.
-  name: { type: 'string', pattern: { re: /^[a-z][a-z0-9-]{0,30}$/, fix: 'use lowercase letters, digits and \'-\', starting with a letter, at most 31 characters, like "qa-2"' } },
-  hosting: {
-    type: 'variant',
-    by: 'kind',
-    variants: {
-      local: { dockerSocket: { type: 'string', optional: true } },
-      kvm: {
-        libvirtUri: { type: 'string' },
-        networkCidr: { type: 'string' },
-        baseImage: { type: 'string' },
-        sshPublicKeys: { type: 'string[]', minItems: 1 },
-        virtualization: { type: 'string', oneOf: ['kvm', 'qemu'] },
-        hosts: {
-          type: 'array',
-          minItems: 1,
-          items: {
-            name: { type: 'string' },
-            vcpus: { type: 'integer', min: 1 },
-            memoryMiB: { type: 'integer', min: 512 },
-            diskSizeGiB: { type: 'integer', min: 2 },
-          },
-        },
-      },
-    },
-  },
-  storefront: appService,
-  inventory: appService,
-  database: { type: 'object', fields: { image: { type: 'string' }, hostPath: { type: 'string' }, memoryMiB: { type: 'integer', min: 64 } } },
-  gateway: {
-    type: 'object',
-    fields: {
-      image: { type: 'string' },
-      hostPort: { type: 'integer', min: 1, max: 65535 },
-      hostAddress: { type: 'string' },
-      serverNames: { type: 'string[]', minItems: 1 },
-    },
-  },
-  sysctl: { type: 'map', optional: true },
-  residency: { type: 'object', optional: true, fields: { hostsIn: { type: 'string' }, allowed: { type: 'string[]', minItems: 1 } } },
-  backend: {
-    type: 'variant',
-    optional: true,
-    by: 'kind',
-    variants: {
-      local: {},
-      pg: { schemaName: { type: 'string' } },
-      s3: { bucket: { type: 'string' }, key: { type: 'string' }, region: { type: 'string' } },
-    },
-  },
-};
+import { ENVIRONMENT_SCHEMA } from './environment-schema';
+import { checkAgainstSchema } from './json-schema';
 
 /** A problem in an environment file, with the file, the key and the fix. */
 export class EnvironmentFileError extends Error {
@@ -87,122 +13,115 @@ export class EnvironmentFileError extends Error {
   }
 }
 
+const FORMATS: Readonly<Record<string, 'JSON' | 'YAML'>> = { '.json': 'JSON', '.yaml': 'YAML', '.yml': 'YAML' };
+
+const READ_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
+// The top-level keys of the 0.1.0 format, which described only the article's shop.
+const OLD_KEYS = ['hosting', 'storefront', 'inventory', 'database'];
+const NEW_KEYS = ['hosts', 'services', 'databases', 'hypervisors'];
+const OLD_SHAPE = 'this file has the shape of 0.1.0, which described only the article\'s shop. Now hosting.hosts is hosts, each with a kind '
+  + '(local, kvm or server; libvirtUri and networkCidr go under hypervisors, baseImage, sshPublicKeys and virtualization under kvm), '
+  + 'storefront and inventory are entries of services (containerPort is port; add routes and uses: [db]), database is databases.db '
+  + '(hostPath is dataPath), and gateway.hostPort and hostAddress are port and address; see "Environment files" in the README';
+
 /**
- * Reads an environment from a JSON or YAML file (by extension) and checks it against the format of
- * `EnvironmentConfig`: unknown keys, wrong types and missing values are errors that name the file, the
- * key and the fix. Value checks (CIDRs, paths, images) happen in the constructs, at synth.
+ * Reads an environment from a JSON or YAML file (by extension: .json, .yaml, .yml) and checks it
+ * against the environment schema (`schema/environment.schema.json`, the shape of `EnvironmentConfig`):
+ * unknown keys, wrong types, values out of range and missing keys are errors that name the file, the
+ * key and the fix. A `$schema` key (for editors) is accepted and dropped. What needs the whole system
+ * (unknown host names, cycles, clashing ports) is checked by the constructs at synth, with the same key
+ * names.
  */
 export function loadEnvironmentFile(file: string): EnvironmentConfig {
   const shown = path.basename(file);
+  const format = FORMATS[path.extname(file).toLowerCase()];
+  if (format === undefined) {
+    const ext = path.extname(file);
+    throw new EnvironmentFileError(shown, '', `${ext === '' ? 'has no extension' : `has the extension ${JSON.stringify(ext)}`}; environment files are JSON or YAML: name it .json, .yaml or .yml after its format`);
+  }
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new EnvironmentFileError(shown, '', `cannot be read; check the path ${JSON.stringify(file)}`);
+    text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw new EnvironmentFileError(shown, '', `cannot be read (${READ_ERRORS[code] ?? (e as Error).message}); check the path ${JSON.stringify(file)}`);
   }
   let data: unknown;
   try {
-    data = /\.ya?ml$/i.test(file) ? parse(text) : JSON.parse(text);
+    data = format === 'YAML' ? parse(text) : text.trim() === '' ? null : JSON.parse(text);
   } catch (e) {
-    throw new EnvironmentFileError(shown, '', `is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'} (${(e as Error).message.split('\n')[0]})`);
+    throw new EnvironmentFileError(shown, '', `is not valid ${format} (${(e as Error).message.split('\n')[0]})`);
   }
-  checkObject(shown, '', data, ENVIRONMENT);
-  const config = data as EnvironmentConfig;
-  return { ...config, sysctl: config.sysctl ?? {}, backend: config.backend ?? { kind: 'local' } };
+  if (data === null || data === undefined) {
+    throw new EnvironmentFileError(shown, '', 'is empty; describe an environment: at least name, hosts and services (see "Environment files" in the README)');
+  }
+  // A file of the old shape has none of the new shape's keys (a new file may still misspell databases).
+  const keys = typeof data === 'object' && !Array.isArray(data) ? Object.keys(data) : [];
+  const old = NEW_KEYS.some((k) => keys.includes(k)) ? undefined : OLD_KEYS.find((k) => keys.includes(k));
+  if (old !== undefined) throw new EnvironmentFileError(shown, old, `unknown key; ${OLD_SHAPE}`);
+  const problem = checkAgainstSchema(ENVIRONMENT_SCHEMA, data);
+  if (problem !== undefined) throw new EnvironmentFileError(shown, problem.key, problem.message);
+  const { $schema: _schema, ...config } = data as EnvironmentConfig & { $schema?: string };
+  // Not enumerable: the config stays the file's content, and EnvironmentStack can still name the file.
+  Object.defineProperty(config, SOURCE_FILE, { value: shown, enumerable: false });
+  return config;
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : `${typeof value} ${JSON.stringify(value)}`;
+const SOURCE_FILE = Symbol.for('cdktf-kvm-microservices/environment-file');
+
+/** The file an environment was loaded from (its base name), when it came from one. */
+export function environmentSourceFile(config: EnvironmentConfig): string | undefined {
+  return (config as unknown as { [SOURCE_FILE]?: string })[SOURCE_FILE];
 }
 
-function checkObject(file: string, at: string, value: unknown, fields: Readonly<Record<string, Field>>): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new EnvironmentFileError(file, at, `expected a mapping of keys (${Object.keys(fields).join(', ')}), got ${describe(value)}`);
-  }
-  const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    // Own keys only: `in` would also accept Object.prototype's (toString, constructor, __proto__).
-    if (!Object.hasOwn(fields, key)) {
-      throw new EnvironmentFileError(file, join(at, key), `unknown key; the keys here are ${Object.keys(fields).join(', ')} (check the spelling)`);
+/** Options of `loadEnvironments`. */
+export interface LoadEnvironmentsOptions {
+  /**
+   * The environments defined in code; a file's environment of the same name replaces one.
+   * @default none
+   */
+  readonly defaults?: readonly EnvironmentConfig[];
+  /**
+   * Environment files (JSON or YAML); empty entries are skipped.
+   * @default the comma-separated list in the environment variable KVMS_ENVIRONMENT_FILES
+   */
+  readonly files?: readonly string[];
+}
+
+/**
+ * The environments of an app: the defaults, with every environment file loaded and checked; a file's
+ * environment replaces the default of the same name (in its place), the others follow in file order,
+ * and two files that define one environment are an error naming both. What a consumer's `main.ts` calls:
+ *
+ * ```ts
+ * for (const config of loadEnvironments({ defaults: [DEV] })) new EnvironmentStack(app, config);
+ * ```
+ */
+export function loadEnvironments(options: LoadEnvironmentsOptions = {}): EnvironmentConfig[] {
+  const files = (options.files ?? (process.env.KVMS_ENVIRONMENT_FILES ?? '').split(',')).map((f) => f.trim()).filter((f) => f !== '');
+  const byName = new Map<string, { readonly file: string; readonly config: EnvironmentConfig }>();
+  for (const file of files) {
+    const config = loadEnvironmentFile(file);
+    const other = byName.get(config.name);
+    if (other !== undefined && path.resolve(other.file) === path.resolve(file)) {
+      throw new EnvironmentFileError(path.basename(file), '', 'is listed twice; list each environment file once');
     }
-  }
-  for (const [key, field] of Object.entries(fields)) {
-    const v = record[key];
-    if (v === undefined) {
-      if (!field.optional) throw new EnvironmentFileError(file, join(at, key), `is required; add it (${expected(field)})`);
-      continue;
+    if (other !== undefined) {
+      // Base names are enough to tell two files apart, unless they are the same.
+      const [shown, otherShown] = path.basename(file) === path.basename(other.file) ? [file, other.file] : [path.basename(file), path.basename(other.file)];
+      throw new EnvironmentFileError(shown, 'name', `${JSON.stringify(config.name)} is also the name in ${otherShown}; one file per environment: rename one of them, or drop one from the list`);
     }
-    checkField(file, join(at, key), v, field);
+    byName.set(config.name, { file, config });
   }
-}
-
-function checkField(file: string, at: string, v: unknown, field: Field): void {
-  const wrong = () => new EnvironmentFileError(file, at, `expected ${expected(field)}, got ${describe(v)}`);
-  switch (field.type) {
-    case 'string':
-      if (typeof v !== 'string' || v === '') throw wrong();
-      if (field.oneOf && !field.oneOf.includes(v)) throw new EnvironmentFileError(file, at, `${JSON.stringify(v)} is not one of ${field.oneOf.join(', ')}`);
-      if (field.pattern && !field.pattern.re.test(v)) throw new EnvironmentFileError(file, at, `${JSON.stringify(v)} is not allowed; ${field.pattern.fix}`);
-      return;
-    case 'boolean':
-      if (typeof v !== 'boolean') throw wrong();
-      return;
-    case 'integer':
-    case 'number':
-      if (typeof v !== 'number' || !Number.isFinite(v) || (field.type === 'integer' && !Number.isInteger(v))) throw wrong();
-      if ((field.min !== undefined && v < field.min) || (field.max !== undefined && v > field.max)) {
-        throw new EnvironmentFileError(file, at, `${v} is out of range; use ${range(field.min, field.max)}`);
-      }
-      return;
-    case 'string[]':
-      if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s === '')) throw wrong();
-      if (field.minItems !== undefined && v.length < field.minItems) throw new EnvironmentFileError(file, at, `needs at least ${field.minItems} entry; add one`);
-      return;
-    case 'object':
-      checkObject(file, at, v, field.fields);
-      return;
-    case 'variant': {
-      const kind = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[field.by] : undefined;
-      const kinds = Object.keys(field.variants);
-      if (typeof kind !== 'string' || !kinds.includes(kind)) {
-        throw new EnvironmentFileError(file, join(at, field.by), `must be one of ${kinds.join(', ')}, got ${describe(kind)}`);
-      }
-      checkObject(file, at, v, { [field.by]: { type: 'string' }, ...field.variants[kind] });
-      return;
-    }
-    case 'array':
-      if (!Array.isArray(v)) throw wrong();
-      if (field.minItems !== undefined && v.length < field.minItems) throw new EnvironmentFileError(file, at, `needs at least ${field.minItems} entry; add one`);
-      v.forEach((item, i) => checkObject(file, `${at}[${i}]`, item, field.items));
-      return;
-    case 'map':
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw wrong();
-      return;
-  }
-}
-
-function expected(field: Field): string {
-  switch (field.type) {
-    case 'string': return field.oneOf ? `one of ${field.oneOf.join(', ')}` : 'a non-empty string';
-    case 'boolean': return 'true or false';
-    case 'integer': return `a whole number${field.min !== undefined || field.max !== undefined ? ` (${range(field.min, field.max)})` : ''}`;
-    case 'number': return 'a number';
-    case 'string[]': return 'a list of non-empty strings';
-    case 'object': return `a mapping with ${Object.keys(field.fields).join(', ')}`;
-    case 'variant': return `a mapping with ${field.by}: ${Object.keys(field.variants).join(' | ')}`;
-    case 'array': return `a list of mappings with ${Object.keys(field.items).join(', ')}`;
-    case 'map': return 'a mapping';
-  }
-}
-
-function range(min?: number, max?: number): string {
-  if (min !== undefined && max !== undefined) return `${min} to ${max}`;
-  return min !== undefined ? `at least ${min}` : `at most ${max}`;
-}
-
-function join(at: string, key: string): string {
-  return at === '' ? key : `${at}.${key}`;
+  const defaults = options.defaults ?? [];
+  const replaced = defaults.map((d) => byName.get(d.name)?.config ?? d);
+  const added = [...byName.values()].map((f) => f.config).filter((c) => !defaults.some((d) => d.name === c.name));
+  return [...replaced, ...added];
 }

@@ -3,3 +3,5 @@ export * from './environment-config';
 export * from './environment-file';
 export * from './environment-stack';
 export * from './environments';
+export * from './json-schema';
+export * from './environment-schema';

@@ -3,12 +3,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { App, TerraformStack, TerraformVariable } from 'cdktf';
+import { ContainerJob } from '../../constructs/container-job';
 import { ContainerServiceOptions } from '../../constructs/container-service';
+import { DatabaseServiceOptions } from '../../constructs/database-service';
 import { DockerHost } from '../../constructs/docker-host';
 import { KvmHost, KvmHostProps } from '../../constructs/kvm-host';
 import { KvmNetwork } from '../../constructs/kvm-network';
 import { NginxGateway, NginxGatewayProps } from '../../constructs/nginx-gateway';
 import { ServiceNetwork } from '../../constructs/service-network';
+import { StreamRelay } from '../../constructs/stream-relay';
 import { TunedServer, TunedServerProps } from '../../constructs/tuned-server';
 import { CloudInitConfigProps } from '../../renderers/cloud-init';
 import { loadEnvironmentFile } from '../../stacks/environment-file';
@@ -51,6 +54,13 @@ const database = (options: { hostPath?: string; volumeName?: string; sensitive?:
   const rootPassword = new TerraformVariable(stack, 'root_password', { type: 'string', sensitive: options.sensitive ?? true });
   const storage = options.hostPath === undefined && options.volumeName === undefined ? undefined : { hostPath: options.hostPath, volumeName: options.volumeName };
   return network.addDatabase('db', { rootPassword, storage });
+};
+
+const databaseWith = (options: Partial<DatabaseServiceOptions>): Build => (app) => {
+  const { stack, network } = dockerStack(app);
+  const rootPassword = new TerraformVariable(stack, 'root_password', { type: 'string', sensitive: true });
+  const password = new TerraformVariable(stack, 'app_password', { type: 'string', sensitive: true });
+  return network.addDatabase('db', { rootPassword, ...options, appUser: options.appUser && { ...options.appUser, password } });
 };
 
 const gateway = (props: Partial<NginxGatewayProps> = {}, act: (g: NginxGateway) => unknown = () => undefined): Build => (app) => {
@@ -151,6 +161,20 @@ const CATALOGUE: [string, Build, string][] = [
     'ContainerService [dev/services/web]: sysctl "net.core.somaxconn" value "1024\\nkernel.x=1" must be plain numbers or words, e.g. \'4096\''],
   ['capability in lower case', service({ addCapabilities: ['net_admin'] }),
     'ContainerService [dev/services/web]: addCapabilities entry "net_admin" must be a capability name in capitals, e.g. \'NET_BIND_SERVICE\''],
+  ['unknown replacement strategy', service({ replacement: wrongType('rolling') }),
+    'ContainerService [dev/services/web]: replacement "rolling" must be one of "start-first", "stop-first"'],
+  ['stop signal with an injection', service({ stopSignal: 'SIGTERM; reboot' }),
+    'ContainerService [dev/services/web]: stopSignal "SIGTERM; reboot" must be a signal name such as \'SIGTERM\' or \'SIGQUIT\', or its number'],
+  ['replica set name with a space', service({ replicaOf: 'store front' }),
+    'ContainerService [dev/services/web]: replicaOf "store front" must contain only letters, digits, \'_\' and \'-\''],
+  ['published port on a start-first service', onService((s) => s.addPort({ containerPort: 80, hostPort: 8080 })),
+    'ContainerService [dev/services/web]: cannot publish port 8080: this service is replaced start-first, and the new container could not bind the host port while the old one still runs; give it replacement: \'stop-first\''],
+  ['named volume on a start-first service', onService((s) => s.addNamedVolume('cache', '/var/cache/app')),
+    'ContainerService [dev/services/web]: cannot mount named volume \'cache\': this service is replaced start-first, so two containers would share the volume during a rollout'],
+  ['health check start interval of zero', service({ healthcheck: { command: ['CMD', 'true'], startIntervalSeconds: 0 } }),
+    'ContainerService [dev/services/web]: healthcheck startIntervalSeconds 0 must be an integer of at least 1'],
+  ['one-shot job name with ..', (app) => new ContainerJob(dockerStack(app).stack, 'job', { provider: dockerStack(app, 'other').provider, containerName: '../job', image: 'app:1.0', command: ['true'], failureMessage: 'failed' }),
+    'ContainerJob [dev/job]: containerName "../job" must contain only letters, digits, \'_\', \'.\' and \'-\', starting with a letter or digit'],
 
   // ServiceNetwork and DatabaseService.
   ['subnet prefix out of range', (app) => { const { stack, provider } = dockerStack(app); new ServiceNetwork(stack, 'backend', { provider, subnet: '10.0.0.0/33' }); },
@@ -165,6 +189,14 @@ const CATALOGUE: [string, Build, string][] = [
     'DatabaseService [dev/services/db]: storage sets both hostPath "/opt/data/db" and volumeName "db"; choose one'],
   ['database password variable not sensitive', database({ sensitive: false }),
     "DatabaseService [dev/services/db]: secret environment variable \"MYSQL_ROOT_PASSWORD\" takes variable 'root_password', which is not sensitive: declare it with sensitive: true"],
+  ['database image that is PostgreSQL', databaseWith({ image: 'postgres:16.2' }),
+    'DatabaseService [dev/services/db]: image "postgres:16.2" is postgres, not a MySQL-compatible database: DatabaseService configures MariaDB and MySQL only'],
+  ['database image of an unknown engine', databaseWith({ image: 'shop/db:3.1' }),
+    'DatabaseService [dev/services/db]: image "shop/db:3.1" is not recognisably MariaDB or MySQL: if it is built on one of them, say so with engine: \'mariadb\' or \'mysql\''],
+  ['database replaced start-first', databaseWith(wrongType({ replacement: 'start-first' })),
+    'ServiceNetwork [dev/services]: database \'db\': replacement "start-first" is not possible: two servers cannot share one data directory, so a database is always replaced stop-first; remove the setting'],
+  ['database app user with a shell injection', databaseWith({ appUser: wrongType({ user: 'shop$(reboot)', database: 'shop' }) }),
+    'DatabaseService [dev/services/db]: appUser.user "shop$(reboot)" must contain only letters, digits and . _ / -'],
 
   // DockerHost: what reaches ssh://user@address.
   ['ssh address with an injection', (app) => DockerHost.ssh(new TerraformStack(app, 'prod'), 'docker-vm2', { user: 'deploy', address: '10.0.0.12; rm -rf /' }),
@@ -175,6 +207,8 @@ const CATALOGUE: [string, Build, string][] = [
     "TerraformStack [prod]: docker host 'docker-vm2': ssh port 0 must be an integer from 1 to 65535"],
   ['Docker socket over TCP', (app) => DockerHost.local(new TerraformStack(app, 'prod'), 'docker', { socket: 'tcp://0.0.0.0:2375' }),
     "TerraformStack [prod]: docker host 'docker': socket \"tcp://0.0.0.0:2375\" must be a unix:// URL with an absolute, normalized path"],
+  ['Docker on a KVM host that is never checked for readiness', (app) => DockerHost.forKvmHost(new TerraformStack(app, 'other'), 'docker-vm1', kvmHost()(app) as KvmHost),
+    "TerraformStack [other]: docker host 'docker-vm1': KvmHost 'prod/host' has no readiness check, so Docker resources would not wait for the guest to boot; call host.addReadinessCheck({ privateKey }) first"],
 
   // NginxGateway: every string that reaches nginx.conf.
   ['route path with an nginx injection', gateway({}, (g) => g.addRoute({ path: '/api; return 200 pwned;', pool: 'frontend_pool' })),
@@ -210,7 +244,21 @@ const CATALOGUE: [string, Build, string][] = [
   ['rate limit of zero', gateway({ rateLimit: { requestsPerSecond: 0 } }),
     'NginxGateway [dev/services/gateway]: rateLimit requestsPerSecond 0 must be a whole number from 1 to 100000'],
   ['gateway host address that is a name', gateway({ hostAddress: 'localhost' }),
-    'ContainerService [dev/services/gateway/service]: port hostAddress "localhost" must be an IPv4 address'],
+    'NginxGateway [dev/services/gateway]: hostAddress "localhost" must be an IPv4 address: \'127.0.0.1\' (this host only), one address of the host, or \'0.0.0.0\' (every interface)'],
+  ['gateway drain time of zero', gateway({ drainTimeoutSeconds: 0 }),
+    'NginxGateway [dev/services/gateway]: drainTimeoutSeconds 0 must be a whole number of seconds from 1 to 3600'],
+  ['gateway listen port out of range', gateway({ listenPort: 65536 }),
+    'NginxGateway [dev/services/gateway]: listenPort 65536 must be an integer from 1 to 65535 (the port nginx listens on inside the container, e.g. 80)'],
+  ['gateway pool server on another Docker host', (app) => {
+    const { stack, network } = dockerStack(app);
+    network.addService('web-2', { image: 'app:1.0', dockerProvider: new DockerProvider(stack, 'docker-vm2', { alias: 'vm2' }) });
+    new NginxGateway(network, 'gateway', { network, pools: [{ name: 'p', servers: [{ host: 'web-2', port: 8080 }] }] });
+  }, 'NginxGateway [dev/services/gateway]: pool "p" server "web-2" is service \'web-2\' on another Docker host, where its name does not resolve'],
+  ['stream relay on every interface', (app) => {
+    const { stack, network } = dockerStack(app);
+    const web = network.addService('web', { image: 'app:1.0' });
+    new StreamRelay(stack, 'relay', { network, dockerProvider: network.provider, hostAddress: '0.0.0.0', ports: [{ port: 20000, targets: [web], targetPort: 8080 }] });
+  }, 'StreamRelay [dev/relay]: hostAddress "0.0.0.0" must be the host\'s own IPv4 address (not 0.0.0.0): the relay\'s ports are for other hosts, not the public'],
 
   // KvmNetwork and KvmHost.
   ['CIDR without a prefix', kvmHost({}, {}, '192.168.1.0'),
@@ -252,6 +300,17 @@ const CATALOGUE: [string, Build, string][] = [
     'KvmHost [prod/host]: adminUser "admin\\nruncmd: [reboot]" must be a Linux user name: 1-32 lowercase letters'],
   ['SSH key with a cloud-init injection', kvmHost({}, { sshAuthorizedKeys: [`${KEY}\nruncmd: [reboot]`] }),
     'KvmHost [prod/host]: sshAuthorizedKeys[0] "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIZKr13k7dY5..." must be one line'],
+  ['data disk of zero GiB', kvmHost({ dataDisk: { sizeGiB: 0 } }),
+    'KvmHost [prod/host]: dataDisk.sizeGiB 0 must be a whole number of at least 1'],
+  ['data disk over a system directory', kvmHost({ dataDisk: { sizeGiB: 10, mountPath: '/etc' } }),
+    'KvmHost [prod/host]: dataDisk.mountPath "/etc" would hide a system directory of the guest; use a directory of its own such as "/srv/data"'],
+  ['data disk mount path with an injection', kvmHost({ dataDisk: { sizeGiB: 10, mountPath: '/srv/data\nruncmd: [reboot]' } }),
+    'KvmHost [prod/host]: dataDisk.mountPath "/srv/data\\nruncmd: [reboot]" must be an absolute, normalized directory such as "/srv/data"'],
+  ['two hosts of one name', (app) => {
+    const host = kvmHost({ name: 'web' })(app) as KvmHost;
+    const stack = TerraformStack.of(host);
+    new KvmHost(stack, 'host2', { name: 'web', network: stack.node.findChild('net') as KvmNetwork, baseImage: IMAGE, cloudInit: { sshAuthorizedKeys: [KEY] } });
+  }, "KvmHost [prod/host2]: name \"web\" is already the name of KvmHost 'prod/host' on network 'prod/net'; the libvirt domain name and the MAC address come from it, so give each host its own name"],
   ['machine type with a shell injection', kvmHost({}, { allowedVirtualization: ['kvm; reboot'] }),
     'KvmHost [prod/host]: allowedVirtualization entry "kvm; reboot" is not a machine type systemd-detect-virt --vm prints; use one of none, kvm'],
 
@@ -270,40 +329,25 @@ const CATALOGUE: [string, Build, string][] = [
     'TunedServer [prod/vps]: allowedVirtualization entry "$(reboot)" is not a machine type'],
 
   // The environment file: types and keys at load, values in the constructs.
-  ['replicas of the wrong type', envFile((c) => { c.storefront.replicas = 'two'; }),
-    'environment file env.json: storefront.replicas: expected a whole number (1 to 50), got the string "two"'],
-  ['misspelled key', envFile((c) => { c.gateway.hostPorts = 80; }),
-    'environment file env.json: gateway.hostPorts: unknown key; the keys here are image, hostPort, hostAddress, serverNames (check the spelling)'],
-  ['port out of range in the file', envFile((c) => { c.gateway.hostPort = 70000; }),
-    'environment file env.json: gateway.hostPort: 70000 is out of range; use 1 to 65535'],
-  ['unknown hosting kind', envFile((c) => { c.hosting.kind = 'aws'; }),
-    'environment file env.json: hosting.kind: must be one of local, kvm, got the string "aws"'],
-  ['missing backend key', envFile((c) => { c.backend = { kind: 's3', bucket: 'state', key: 'prod' }; }),
-    'environment file env.json: backend.region: is required; add it (a non-empty string)'],
-  ['environment name with ..', envFile((c) => { c.name = '../../etc'; }),
-    'environment file env.json: name: "../../etc" is not allowed; use lowercase letters, digits and \'-\''],
-  ['malformed network CIDR', envFile((c) => { c.hosting.networkCidr = '192.168.140.0/33'; }),
-    'KvmNetwork [staging/kvm-network]: cidr "192.168.140.0/33" is not a CIDR with a prefix of 8..30'],
-  ['database path with ..', envFile((c) => { c.database.hostPath = '../data/mysql'; }),
-    'DatabaseService [staging/services/db]: host volume path "../data/mysql" must be absolute and normalized'],
-  ['unknown sysctl key', envFile((c) => { c.sysctl = { 'net.core.somaxcon': 4096 }; }),
-    'EnvironmentStack [staging]: sysctl key "net.core.somaxcon" is not one SysctlProfile knows; check the spelling against SysctlProfile.knownKeys()'],
-  ['sysctl key with a shell injection', envFile((c) => { c.sysctl = { 'net.core.somaxconn; rm': 1 }; }),
-    'EnvironmentStack [staging]: sysctl key "net.core.somaxconn; rm" is not one SysctlProfile knows'],
-  ['sysctl value of the wrong type', envFile((c) => { c.sysctl = { 'net.core.somaxconn': 'abc' }; }),
-    'EnvironmentStack [staging]: net.core.somaxconn "abc" must be an integer from 1 to 65535; set a value in that range'],
-  ['server name closing the nginx block', envFile((c) => { c.gateway.serverNames = ['shop.example.no;}']; }),
-    'NginxGateway [staging/gateway]: server name "shop.example.no;}" is not a hostname'],
-  ['SSH key with a newline', envFile((c) => { c.hosting.sshPublicKeys = ['ssh-ed25519 AAAA\nruncmd: [reboot]']; }),
-    'KvmHost [staging/staging-kvm-1]: sshAuthorizedKeys[0] "ssh-ed25519 AAAA\\nruncmd: [reboot]" must be one line'],
-  ['host name with an underscore', envFile((c) => { c.hosting.hosts[0].name = 'kvm_1'; }),
-    'KvmHost [staging/kvm_1]: name "kvm_1" must be a DNS label'],
-  ['image with an extra flag', envFile((c) => { c.storefront.image = 'shop/app:1.0 --privileged'; }),
-    'ContainerService [staging/services/storefront-1]: image "shop/app:1.0 --privileged" must be an image reference'],
-  ['gateway address with an injection', envFile((c) => { c.gateway.hostAddress = '0.0.0.0; rm'; }),
-    'ContainerService [staging/gateway/service]: port hostAddress "0.0.0.0; rm" must be an IPv4 address'],
-  ['healthcheck without CMD in the file', envFile((c) => { c.storefront.healthcheckCommand = ['curl']; }),
-    'ContainerService [staging/services/storefront-1]: healthcheck command "[\\"curl\\"]" must be [\'CMD\', program, ...args]'],
+  ['replicas of the wrong type', envFile((c) => { c.services.storefront.replicas = 'two'; }), 'environment file env.json: services.storefront.replicas: expected a whole number (0 to 100), got the string "two"'],
+  ['misspelled key', envFile((c) => { c.gateway.ports = 80; }), 'environment file env.json: gateway.ports: unknown key; did you mean port? The keys here are host, image, port, tlsPort, address, memoryMiB, drainTimeoutSeconds, serverNames, listenPort, tls, rateLimit, securityHeaders, trustForwardedFor, maxBodySizeMiB, gzip, process'],
+  ['port out of range in the file', envFile((c) => { c.gateway.port = 70000; }), 'environment file env.json: gateway.port: 70000 is out of range; use 1 to 65535'],
+  ['unknown host kind', envFile((c) => { c.hosts[0].kind = 'aws'; }), 'environment file env.json: hosts[0].kind: must be one of local, kvm, server, got the string "aws"'],
+  ['missing backend key', envFile((c) => { c.backend = { kind: 's3', bucket: 'state', key: 'prod' }; }), 'environment file env.json: backend.region: is required; add it (a non-empty string: Region)'],
+  ['environment name with ..', envFile((c) => { c.name = '../../etc'; }), 'environment file env.json: name: "../../etc" is not allowed; use lowercase letters, digits and \'-\', starting with a letter, at most 31 characters, like "qa-2"'],
+  ['malformed network CIDR', envFile((c) => { c.hypervisors.hv1.networkCidr = '192.168.140.0/33'; }), 'environment file env.json: KvmNetwork [staging/app/hypervisors/hv1]: cidr "192.168.140.0/33" is not a CIDR with a prefix of 8..30; write it like "192.168.150.0/24"'],
+  ['database path with ..', envFile((c) => { c.databases.db.dataPath = '/srv/data/../mysql'; }), 'environment file env.json: DatabaseService [staging/app/services/db]: host volume path "/srv/data/../mysql" must be absolute and normalized (no \'..\', \'.\', \'//\' or trailing \'/\'), e.g. \'/opt/data/mysql\''],
+  ['unknown sysctl key', envFile((c) => { c.sysctl = { 'net.core.somaxcon': 4096 }; }), 'environment file env.json: sysctl.net.core.somaxcon: unknown key; did you mean net.core.somaxconn? The keys here are fs.file-max, fs.inotify.max_user_watches, fs.nr_open, net.core.netdev_max_backlog, net.core.somaxconn, net.ipv4.ip_forward, net.ipv4.ip_local_port_range, net.ipv4.ip_local_reserved_ports, net.ipv4.tcp_fin_timeout, net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes, net.ipv4.tcp_keepalive_time, net.ipv4.tcp_max_syn_backlog, net.ipv4.tcp_max_tw_buckets, net.ipv4.tcp_slow_start_after_idle, net.ipv4.tcp_syncookies, net.ipv4.tcp_timestamps, net.ipv4.tcp_tw_reuse, vm.max_map_count, vm.swappiness'],
+  ['sysctl key with a shell injection', envFile((c) => { c.sysctl = { 'net.core.somaxconn; rm': 1 }; }), 'environment file env.json: sysctl.net.core.somaxconn; rm: unknown key; the keys here are fs.file-max, fs.inotify.max_user_watches, fs.nr_open, net.core.netdev_max_backlog, net.core.somaxconn, net.ipv4.ip_forward, net.ipv4.ip_local_port_range, net.ipv4.ip_local_reserved_ports, net.ipv4.tcp_fin_timeout, net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes, net.ipv4.tcp_keepalive_time, net.ipv4.tcp_max_syn_backlog, net.ipv4.tcp_max_tw_buckets, net.ipv4.tcp_slow_start_after_idle, net.ipv4.tcp_syncookies, net.ipv4.tcp_timestamps, net.ipv4.tcp_tw_reuse, vm.max_map_count, vm.swappiness (check the spelling)'],
+  ['sysctl value of the wrong type', envFile((c) => { c.sysctl = { 'net.core.somaxconn': 'abc' }; }), 'environment file env.json: sysctl.net.core.somaxconn: expected a whole number (1 to 65535), got the string "abc"'],
+  ['server name closing the nginx block', envFile((c) => { c.gateway.serverNames = ['shop.example.no;}']; }), 'environment file env.json: NginxGateway [staging/app/gateway]: server name "shop.example.no;}" is not a hostname: use a hostname, \'*.example.com\', \'.example.com\' or \'_\' (no regex, spaces, quotes, ; { } # $)'],
+  ['SSH key with a newline', envFile((c) => { c.kvm.sshPublicKeys = ['ssh-ed25519 AAAA\nruncmd: [reboot]']; }), 'environment file env.json: KvmHost [staging/app/hosts/staging-kvm-1]: sshAuthorizedKeys[0] "ssh-ed25519 AAAA\\nruncmd: [reboot]" must be one line: "<type> <base64 body> [comment]", as in a .pub file'],
+  ['host name with an underscore', envFile((c) => { c.hosts[0].name = 'kvm_1'; }), 'environment file env.json: hosts[0].name: "kvm_1" is not allowed; use a DNS label: lowercase letters, digits and \'-\', not at either end, at most 63 characters, like "kvm-1"'],
+  ['image with an extra flag', envFile((c) => { c.services.storefront.image = 'shop/app:1.0 --privileged'; }), 'environment file env.json: ContainerService [staging/app/services/storefront-1]: image "shop/app:1.0 --privileged" must be an image reference such as \'mariadb:10.11\' (no whitespace or quotes)'],
+  ['gateway address with an injection', envFile((c) => { c.gateway.address = '0.0.0.0; rm'; }), 'NginxGateway [staging/app/gateway]: hostAddress "0.0.0.0; rm" must be an IPv4 address: \'127.0.0.1\' (this host only), one address of the host, or \'0.0.0.0\' (every interface)'],
+  ['healthcheck without CMD in the file', envFile((c) => { c.services.storefront.healthcheck = { command: ['curl'] }; }), 'environment file env.json: services.storefront.healthcheck.command: needs at least 2 entries; add more'],
+  ['a service using an unknown name in the file', envFile((c) => { c.services.storefront.uses = ['cache']; }), 'environment file env.json: Application [staging/app]: services.storefront.uses "cache" is no service or database of this application: use one of "inventory", "db"'],
+  ['a host the file does not have', envFile((c) => { c.databases.db.host = 'staging-kvm-9'; }), 'environment file env.json: Application [staging/app]: databases.db.host "staging-kvm-9" is not a host of this application: use one of "staging-kvm-1", "staging-kvm-2"'],
 ];
 
 describe('bad input', () => {

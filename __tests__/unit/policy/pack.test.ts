@@ -167,7 +167,7 @@ describe('applyPolicy on the default environments', () => {
     expect(findings.filter((f) => f.suppressedBy === undefined)).toEqual([]);
     // the one finding is the public port of staging's and prod's gateways, suppressed by the stack
     expect(findings.map((f) => `${f.constructPath} ${f.ruleId}`)).toEqual(
-      stacks.filter((s) => s.config.gateway.hostAddress === '0.0.0.0').map((s) => `${s.node.id}/gateway/service/container port-not-public`),
+      stacks.filter((s) => s.config.gateway?.address === '0.0.0.0').map((s) => `${s.node.id}/app/gateway/service/container port-not-public`),
     );
   });
 
@@ -176,12 +176,12 @@ describe('applyPolicy on the default environments', () => {
     try {
       const app = new App({ outdir: root.outdir });
       for (const config of DEFAULT_ENVIRONMENTS) new EnvironmentStack(app, config);
-      const publicGateways = DEFAULT_ENVIRONMENTS.filter((e) => e.gateway.hostAddress === '0.0.0.0');
+      const publicGateways = DEFAULT_ENVIRONMENTS.filter((e) => e.gateway?.address === '0.0.0.0');
       expect(publicGateways.length).toBeGreaterThan(0);
       applyPolicy(app);
       app.synth();
       const report = JSON.parse(fs.readFileSync(path.join(root.outdir, POLICY_REPORT_FILE), 'utf8'));
-      expect(report.suppressions.map((s: { constructPath: string }) => s.constructPath)).toEqual(publicGateways.map((e) => `${e.name}/gateway`));
+      expect(report.suppressions.map((s: { constructPath: string }) => s.constructPath)).toEqual(publicGateways.map((e) => `${e.name}/app/gateway`));
     } finally {
       fs.rmSync(root.root, { recursive: true, force: true });
     }

@@ -320,3 +320,44 @@ describe('CloudInitConfig', () => {
     );
   });
 });
+
+describe('CloudInitConfig data disk', () => {
+  const withDisk = (dataDisk: { device: string; mountPath: string; label?: string }) => new CloudInitConfig({ sshAuthorizedKeys: [ED25519], dataDisk });
+
+  it('formats the disk only when it has no filesystem, and mounts it by label before Docker starts', () => {
+    const config = withDisk({ device: '/dev/vdb', mountPath: '/srv/data', label: 'db-data' });
+    expect(config.renderUserData()).toContain([
+      'fs_setup:',
+      '  - label: db-data',
+      '    filesystem: ext4',
+      '    device: /dev/vdb',
+      '    partition: none',
+      '    overwrite: false',
+      'mounts:',
+      '  - - LABEL=db-data',
+      '    - /srv/data',
+      '    - ext4',
+      '    - defaults,nofail,x-systemd.before=docker.service',
+      '    - "0"',
+      '    - "2"',
+      '',
+    ].join('\n'));
+    expect(config.dataDisk).toEqual({ device: '/dev/vdb', mountPath: '/srv/data', label: 'db-data' });
+  });
+
+  it('changes the instance id, so the guest runs the disk setup on its next boot', () => {
+    expect(withDisk({ device: '/dev/vdb', mountPath: '/srv/data' }).instanceId).not.toBe(new CloudInitConfig({ sshAuthorizedKeys: [ED25519] }).instanceId);
+  });
+
+  it.each([
+    [{ device: 'vdb', mountPath: '/srv/data' }, 'dataDisk.device "vdb" must be a block device such as "/dev/vdb"'],
+    [{ device: '/dev/vdb; reboot', mountPath: '/srv/data' }, 'dataDisk.device "/dev/vdb; reboot" must be a block device such as "/dev/vdb"'],
+    [{ device: '/dev/vdb', mountPath: '/srv/../etc' }, 'dataDisk.mountPath "/srv/../etc" must be an absolute, normalized directory such as "/srv/data"'],
+    [{ device: '/dev/vdb', mountPath: '/srv/data/' }, 'dataDisk.mountPath "/srv/data/" must be an absolute, normalized directory such as "/srv/data"'],
+    [{ device: '/dev/vdb', mountPath: '/home' }, 'dataDisk.mountPath "/home" would hide a system directory of the guest; use a directory of its own such as "/srv/data"'],
+    [{ device: '/dev/vdb', mountPath: '/srv/data', label: 'a-label-longer-than-16' }, 'dataDisk.label "a-label-longer-than-16" must be 1-16 letters, digits, \'_\' or \'-\' (an ext4 label)'],
+    [{ device: '/dev/vdb', mountPath: '/srv/data', label: 'x y' }, 'dataDisk.label "x y" must be 1-16 letters, digits, \'_\' or \'-\' (an ext4 label)'],
+  ])('fails on %j', (dataDisk, message) => {
+    expect(() => withDisk(dataDisk)).toThrow(message);
+  });
+});

@@ -11,6 +11,7 @@ import { NginxGateway, NginxGatewayProps } from '../../constructs/nginx-gateway'
 import { ServiceNetwork } from '../../constructs/service-network';
 import { TunedServer, TunedServerProps } from '../../constructs/tuned-server';
 import { CloudInitConfigProps } from '../../renderers/cloud-init';
+import { SysctlProfile } from '../../renderers/sysctl-profile';
 import { loadEnvironmentFile } from '../../stacks/environment-file';
 import { EnvironmentStack } from '../../stacks/environment-stack';
 import { STAGING } from '../../stacks/environments';
@@ -149,6 +150,16 @@ const CATALOGUE: [string, Build, string][] = [
     'ContainerService [dev/services/web]: sysctl "vm.swappiness" is not namespaced, so Docker cannot set it per container; set it on the host (SysctlProfile)'],
   ['sysctl value with a newline', service({ sysctls: { 'net.core.somaxconn': '1024\nkernel.x=1' } }),
     'ContainerService [dev/services/web]: sysctl "net.core.somaxconn" value "1024\\nkernel.x=1" must be plain numbers or words, e.g. \'4096\''],
+  ['image with a brace', service({ image: 'shop/web:{{tag}}' }),
+    "ContainerService [dev/services/web]: image \"shop/web:{{tag}}\" contains \"{\", which no image reference can hold (only letters, digits and '.', '_', '-', '/', ':', '@'); write it as [registry/]name:tag, e.g. 'registry.example.no/shop/web:1.4.2'"],
+  ['image with a comment sign', service({ image: 'app:1.0#latest' }),
+    'ContainerService [dev/services/web]: image "app:1.0#latest" contains "#", which no image reference can hold'],
+  ['image with a backslash', service({ image: 'registry.local\\app:1.0' }),
+    'ContainerService [dev/services/web]: image "registry.local\\\\app:1.0" contains "\\\\", which no image reference can hold'],
+  ['image with a NUL byte', service({ image: 'app:1.0\u0000' }),
+    'ContainerService [dev/services/web]: image "app:1.0\\u0000" contains "\\u0000", which no image reference can hold'],
+  ['reserved ports with a separator the kernel does not take', service({ sysctls: { 'net.ipv4.ip_local_reserved_ports': '3306;13000-13099' } }),
+    "ContainerService [dev/services/web]: sysctl \"net.ipv4.ip_local_reserved_ports\" value \"3306;13000-13099\" must be ports and low-high ranges separated by commas, without spaces, e.g. '3306,13000-13099'"],
   ['capability in lower case', service({ addCapabilities: ['net_admin'] }),
     'ContainerService [dev/services/web]: addCapabilities entry "net_admin" must be a capability name in capitals, e.g. \'NET_BIND_SERVICE\''],
 
@@ -255,6 +266,14 @@ const CATALOGUE: [string, Build, string][] = [
   ['machine type with a shell injection', kvmHost({}, { allowedVirtualization: ['kvm; reboot'] }),
     'KvmHost [prod/host]: allowedVirtualization entry "kvm; reboot" is not a machine type systemd-detect-virt --vm prints; use one of none, kvm'],
 
+  // SysctlProfile: a pure model, so its errors name the setting (the construct that gets it adds no path).
+  ['extra sysctl key no kernel has', () => new SysctlProfile({ extra: { 'net.ipv4.tcp_tw_recycle': 1 } }),
+    'extra sysctl key "net.ipv4.tcp_tw_recycle" was removed in Linux 4.12 (it broke connections from clients behind NAT); net.ipv4.tcp_tw_reuse, which the profile models, is the safe way to reuse TIME_WAIT sockets'],
+  ['extra sysctl key misspelt', () => new SysctlProfile({ extra: { 'net.core.somaxcon': 4096 } }),
+    'extra sysctl key "net.core.somaxcon" is no kernel parameter; did you mean "net.core.somaxconn"? Set that in `overrides`, where its value is checked'],
+  ['extra sysctl key outside /proc/sys', () => new SysctlProfile({ extra: { 'network.core.rmem_max': 1 } }),
+    'extra sysctl key "network.core.rmem_max" starts with "network", which is no directory of /proc/sys'],
+
   // TunedServer: what reaches the SSH connection and the remote-exec script.
   ['server host with a shell injection', tunedServer({ host: '10.0.0.12; rm -rf /' }),
     'TunedServer [prod/vps]: host "10.0.0.12; rm -rf /" must be a host name or an IP address'],
@@ -292,6 +311,8 @@ const CATALOGUE: [string, Build, string][] = [
     'EnvironmentStack [staging]: sysctl key "net.core.somaxconn; rm" is not one SysctlProfile knows'],
   ['sysctl value of the wrong type', envFile((c) => { c.sysctl = { 'net.core.somaxconn': 'abc' }; }),
     'EnvironmentStack [staging]: net.core.somaxconn "abc" must be an integer from 1 to 65535; set a value in that range'],
+  ['reserved ports that leave no port for outgoing connections', envFile((c) => { c.sysctl = { 'net.ipv4.ip_local_reserved_ports': [[1024, 65535]] }; }),
+    'EnvironmentStack [staging]: net.ipv4.ip_local_reserved_ports 1024-65535 covers the whole ephemeral range 1024-65000 (net.ipv4.ip_local_port_range), so no port is left for outgoing connections (connect() fails with EADDRNOTAVAIL); reserve only the ports services listen on, such as [3306, 8080], or widen net.ipv4.ip_local_port_range'],
   ['server name closing the nginx block', envFile((c) => { c.gateway.serverNames = ['shop.example.no;}']; }),
     'NginxGateway [staging/gateway]: server name "shop.example.no;}" is not a hostname'],
   ['SSH key with a newline', envFile((c) => { c.hosting.sshPublicKeys = ['ssh-ed25519 AAAA\nruncmd: [reboot]']; }),

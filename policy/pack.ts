@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Annotations, IAspect, TerraformStack } from 'cdktf';
 import { IConstruct } from 'constructs';
+import { InvalidInputError, requireOneOf } from '../renderers/invalid-input';
 import { PolicyContext, PolicyLevel, PolicyRule } from './rule';
 import { ALL_RULES } from './rules';
 import { DeclaredSuppression, Suppressions } from './suppressions';
@@ -95,9 +96,13 @@ export class PolicyPack implements IAspect {
     this.rules = options.rules ?? ALL_RULES;
     this.redundantEnvironments = options.redundantEnvironments ?? ['staging', 'prod'];
     this.allowedJurisdictions = options.allowedJurisdictions ?? {};
+    for (const rule of this.rules) {
+      requireOneOf(`policy rule '${rule.id}' level`, rule.level, ['error', 'warning']);
+      if (typeof rule.check !== 'function') throw new InvalidInputError(`policy rule '${rule.id}' has no check function; give it check(node, context) returning its findings`);
+    }
     const ids = this.rules.map((r) => r.id);
     const twice = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (twice !== undefined) throw new Error(`policy rule id '${twice}' is used by two rules; give every rule its own id`);
+    if (twice !== undefined) throw new InvalidInputError(`policy rule id '${twice}' is used by two rules; give every rule its own id`);
   }
 
   /** Runs every rule on `node` (once) and annotates it with the unsuppressed findings. */

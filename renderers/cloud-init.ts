@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { stringify } from 'yaml';
-import { InvalidInputError, quote } from './invalid-input';
+import { InvalidInputError, quote, requireOneOf } from './invalid-input';
 import { shellCommand, shellQuote } from './shell';
 import { SysctlProfile } from './sysctl-profile';
 
@@ -156,7 +156,7 @@ export interface HostSetupOptions {
  */
 export function hostSetupCommands(options: HostSetupOptions = {}): string[] {
   const commands = [PREFLIGHT_PATH, 'sysctl --system'];
-  if (options.installDockerIfMissing ?? false) {
+  if (requireOneOf('installDockerIfMissing', options.installDockerIfMissing ?? false, [true, false])) {
     commands.push(
       [
         'if ! command -v dockerd >/dev/null 2>&1; then',

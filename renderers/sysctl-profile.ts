@@ -1,4 +1,4 @@
-import { InvalidInputError, quote } from './invalid-input';
+import { InvalidInputError, quote, requireOneOf } from './invalid-input';
 import { PortRange, SYSCTL_KEY_SPECS as SPECS, SysctlKey, SysctlKeySpec, SysctlSettings, checkExtraKeyExists, isKnownSysctlKey as isKnownKey } from './sysctl-keys';
 
 export type { PortRange, SysctlKey, SysctlKeySpec, SysctlSettings } from './sysctl-keys';
@@ -79,7 +79,7 @@ export class SysctlProfile {
       );
     }
     this.filePath = `/etc/sysctl.d/${this.name}.conf`;
-    this.hostRunsDocker = props.hostRunsDocker ?? true;
+    this.hostRunsDocker = requireOneOf('hostRunsDocker', props.hostRunsDocker ?? true, [true, false]);
 
     const merged: Record<string, unknown> = { ...(props.preset ?? ARTICLE_SYSCTL_PRESET), ...(props.overrides ?? {}) };
     this.known = new Map();

@@ -170,6 +170,15 @@ const CATALOGUE: [string, Build, string][] = [
     'ServiceNetwork [dev/backend]: subnet "172.28.0.1/24" has host bits set; use the network address "172.28.0.0/24"'],
   ['network name with a space', (app) => { const { stack, provider } = dockerStack(app); new ServiceNetwork(stack, 'backend', { provider, networkName: 'prod services' }); },
     'ServiceNetwork [dev/backend]: networkName "prod services" must contain only letters, digits'],
+  ['two Docker networks with one name on one host', (app) => { const { stack, provider } = dockerStack(app); new ServiceNetwork(stack, 'backend', { provider, networkName: 'dev-services' }); },
+    'ServiceNetwork [dev/backend]: networkName "dev-services" is already used by network dev/services on the same Docker host (provider dev/docker); Docker network names are unique per host, so give this one another networkName'],
+  ['two Docker networks with overlapping subnets on one host', (app) => {
+    const { stack, provider } = dockerStack(app);
+    new ServiceNetwork(stack, 'a', { provider, subnet: '172.28.0.0/16' });
+    new ServiceNetwork(stack, 'b', { provider, subnet: '172.28.5.0/24' });
+  }, 'ServiceNetwork [dev/b]: subnet "172.28.5.0/24" overlaps 172.28.0.0/16 of network dev/a on the same Docker host (provider dev/docker); Docker refuses overlapping address pools, so choose a subnet outside 172.28.0.0/16'],
+  ['internal flag outside the union', (app) => { const { stack, provider } = dockerStack(app); new ServiceNetwork(stack, 'backend', { provider, internal: wrongType('yes') }); },
+    'ServiceNetwork [dev/backend]: internal "yes" must be true or false'],
   ['database data path with ..', database({ hostPath: '../data' }),
     'DatabaseService [dev/services/db]: host volume path "../data" must be absolute and normalized'],
   ['database with two storages', database({ hostPath: '/opt/data/db', volumeName: 'db' }),
@@ -237,11 +246,33 @@ const CATALOGUE: [string, Build, string][] = [
   ['host name that is not a DNS label', kvmHost({ name: 'Web_1' }),
     'KvmHost [prod/host]: name "Web_1" must be a DNS label (lowercase letters, digits, \'-\''],
   ['zero vcpus', kvmHost({ vcpus: 0 }),
-    'KvmHost [prod/host]: vcpus 0 must be a whole number of at least 1'],
+    "KvmHost [prod/host]: vcpus 0 must be a whole number from 1 to 288; 288 is the most QEMU's q35 machine takes"],
   ['vcpus as a string', kvmHost({ vcpus: wrongType('2') }),
-    'KvmHost [prod/host]: vcpus "2" must be a whole number of at least 1'],
+    'KvmHost [prod/host]: vcpus "2" must be a whole number from 1 to 288'],
+  ['more vcpus than a q35 machine takes', kvmHost({ vcpus: 1000 }),
+    'KvmHost [prod/host]: vcpus 1000 must be a whole number from 1 to 288'],
   ['too little memory', kvmHost({ memoryMiB: 100 }),
-    'KvmHost [prod/host]: memoryMiB 100 must be a whole number of at least 512; Docker and cloud-init need at least 512 MiB'],
+    'KvmHost [prod/host]: memoryMiB 100 must be a whole number from 512 to 4194304; Docker and cloud-init need at least 512 MiB'],
+  ['a billion MiB of memory', kvmHost({ memoryMiB: 1e9 }),
+    'KvmHost [prod/host]: memoryMiB 1000000000 must be a whole number from 512 to 4194304; Docker and cloud-init need at least 512 MiB (2048 is the default), and no real host gives one guest more than 4 TiB'],
+  ['a billion GiB of disk', kvmHost({ diskSizeGiB: 1e9 }),
+    "KvmHost [prod/host]: diskSizeGiB 1000000000 must be a whole number from 2 to 65536; the guest needs at least 2 GiB (20 is the default), and 64 TiB is more than a real host's storage pool holds"],
+  ['virtualization outside the union', kvmHost({ virtualization: wrongType('xen') }),
+    'KvmHost [prod/host]: virtualization "xen" must be one of "kvm", "qemu"'],
+  ['base image format outside the union', kvmHost({ baseImageFormat: wrongType('vmdk') }),
+    'KvmHost [prod/host]: baseImageFormat "vmdk" must be one of "qcow2", "raw"'],
+  ['readiness key given as a string', (app) => (kvmHost()(app) as KvmHost).addReadinessCheck({ privateKey: wrongType(PRIVATE_KEY) }),
+    "KvmHost [prod/host]: privateKey must be a TerraformVariable declared with sensitive: true, but it is a string (value not shown): a key written in code ends up in cdk.tf.json and in every plan; declare new TerraformVariable(stack, 'ssh_private_key', { type: 'string', sensitive: true }), pass that as privateKey, and set TF_VAR_ssh_private_key when you apply"],
+  ['two libvirt networks with one name', (app) => {
+    const stack = new TerraformStack(app, 'prod');
+    new KvmNetwork(stack, 'net', { name: 'shop', cidr: '192.168.150.0/24' });
+    new KvmNetwork(stack, 'net2', { name: 'shop', cidr: '192.168.151.0/24' });
+  }, "KvmNetwork [prod/net2]: name \"shop\" is already the libvirt name of network prod/net on the same hypervisor (the stack's default libvirt provider); libvirt keeps one network per name, so give this one another name"],
+  ['two libvirt networks with overlapping ranges', (app) => {
+    const stack = new TerraformStack(app, 'prod');
+    new KvmNetwork(stack, 'net', { cidr: '192.168.150.0/24' });
+    new KvmNetwork(stack, 'net2', { cidr: '192.168.0.0/16' });
+  }, "KvmNetwork [prod/net2]: cidr \"192.168.0.0/16\" overlaps 192.168.150.0/24 of network prod/net on the same hypervisor (the stack's default libvirt provider); libvirt cannot route both ranges, so choose one outside 192.168.150.0/24"],
   ['address outside the network', kvmHost({ address: '10.0.0.5' }),
     'KvmHost [prod/host]: address "10.0.0.5" is not a host address of 192.168.150.0/24; pick one above the gateway 192.168.150.1'],
   ['malformed address', kvmHost({ address: '192.168.150.300' }),
@@ -285,6 +316,14 @@ const CATALOGUE: [string, Build, string][] = [
     'TunedServer [prod/vps]: hostKey is a private key (value not shown); pass the public key, the contents of the .pub file'],
   ['zero connection timeout', tunedServer({ connectionTimeoutSeconds: 0 }),
     'TunedServer [prod/vps]: connectionTimeoutSeconds 0 must be a whole number of seconds, at least 1'],
+  ['SSH private key given as a string', tunedServer({ privateKey: wrongType(PRIVATE_KEY) }),
+    "TunedServer [prod/vps]: privateKey must be a TerraformVariable declared with sensitive: true, but it is a string (value not shown)"],
+  ['two TunedServers tuning one host differently', (app) => {
+    const server = tunedServer({})(app) as TunedServer;
+    const stack = TerraformStack.of(server);
+    const profile = new SysctlProfile({ overrides: { 'net.core.somaxconn': 1024 } });
+    new TunedServer(stack, 'vps2', { host: '203.0.113.10', privateKey: stack.node.findChild('ssh_key') as TerraformVariable, hostKey: KEY, profile });
+  }, "TunedServer [prod/vps2]: host \"203.0.113.10\" is already tuned by prod/vps with other settings (net.core.somaxconn 4096 there, 1024 here); each apply would undo the other's tuning: give both the same profile and allowedVirtualization, or tune the host with one TunedServer"],
   ['machine type with a command substitution', tunedServer({ allowedVirtualization: ['$(reboot)'] }),
     'TunedServer [prod/vps]: allowedVirtualization entry "$(reboot)" is not a machine type'],
 

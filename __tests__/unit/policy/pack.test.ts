@@ -152,6 +152,18 @@ describe('applyPolicy', () => {
     expect(() => applyPolicy(stack, { rules: [rule, rule] })).toThrow("policy rule id 'twice' is used by two rules; give every rule its own id");
   });
 
+  test('fails when a rule has a level other than error or warning (a JavaScript rule)', () => {
+    const { stack } = dockerStack();
+    const rule = { id: 'loud', level: 'fatal', description: 'A rule with an unknown level, to test the guard.', check: () => [] } as unknown as PolicyRule;
+    expect(() => applyPolicy(stack, { rules: [rule] })).toThrow('policy rule \'loud\' level "fatal" must be one of "error", "warning"');
+  });
+
+  test('fails when a rule has no check function', () => {
+    const { stack } = dockerStack();
+    const rule = { id: 'empty', level: 'error', description: 'A rule without a check, to test the guard.' } as unknown as PolicyRule;
+    expect(() => applyPolicy(stack, { rules: [rule] })).toThrow("policy rule 'empty' has no check function; give it check(node, context) returning its findings");
+  });
+
   test('fails when there is no stack to apply it to', () => {
     expect(() => applyPolicy(Testing.app())).toThrow('App []: applyPolicy found no stack here; call it after the stacks are created, just before app.synth()');
   });

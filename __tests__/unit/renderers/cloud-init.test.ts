@@ -143,6 +143,10 @@ describe('hostSetupCommands', () => {
     ]);
   });
 
+  it('fails when installDockerIfMissing is not a boolean (a JavaScript caller)', () => {
+    expect(() => hostSetupCommands({ installDockerIfMissing: 'false' as never })).toThrow('installDockerIfMissing "false" must be true or false');
+  });
+
   it('fails when the docker user is not a Linux user name', () => {
     expect(() => hostSetupCommands({ dockerUser: 'a b' })).toThrow(
       `dockerUser "a b" must be a Linux user name: 1-32 lowercase letters, digits, '_' or '-', not starting with a digit or '-'`,

@@ -297,6 +297,10 @@ describe('SysctlProfile guards', () => {
     );
   });
 
+  it('fails when hostRunsDocker is not a boolean (a JavaScript caller)', () => {
+    expect(() => new SysctlProfile({ hostRunsDocker: 'no' as never })).toThrow('hostRunsDocker "no" must be true or false');
+  });
+
   it('fails when ip_forward is 0 on a host that runs Docker', () => {
     expect(() => withOverrides({ 'net.ipv4.ip_forward': 0 })).toThrow(
       'net.ipv4.ip_forward 0 breaks container networking on a host that runs Docker (containers on bridge networks cannot reach anything outside the host); remove the key (Docker sets it to 1) or set hostRunsDocker to false',

@@ -12,6 +12,7 @@ import { CloudInitConfig, CloudInitConfigProps } from '../renderers/cloud-init';
 import { renderGuestNetworkConfig } from '../renderers/guest-network';
 import { quote } from '../renderers/invalid-input';
 import { IKvmNetwork } from './kvm-network';
+import { brand, isInstance } from './identity';
 import { terraformLiteral } from './terraform-literal';
 import { checkPrivateKeyVariable } from './private-key';
 import { checkOneOf, fail, withPath } from './validation';
@@ -89,6 +90,11 @@ const MAX_DISK_GIB = 64 * 1024;
  * `TunedServer` to its address as well.
  */
 export class KvmHost extends Construct {
+  /** Whether `x` is a `KvmHost`, from this or any other copy of the library (`instanceof` fails across copies). */
+  public static isKvmHost(x: unknown): x is KvmHost {
+    return isInstance(x, KvmHost, 'KvmHost');
+  }
+
   /** The libvirt domain name (also the guest's host name). */
   public readonly hostName: string;
   /** The fixed IPv4 address of the guest. */
@@ -121,6 +127,7 @@ export class KvmHost extends Construct {
 
   constructor(scope: Construct, id: string, props: KvmHostProps) {
     super(scope, id);
+    brand(this, 'KvmHost');
     this.hostName = props.name ?? id;
     if (!HOST_NAME.test(this.hostName)) {
       fail(this, `name ${quote(this.hostName)} must be a DNS label (lowercase letters, digits, '-', not at either end, at most 63 characters); it is also the guest's host name`);

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { Network } from '../providers/libvirt/network';
 import { InvalidInputError } from '../renderers/invalid-input';
 import { Ipv4Network, formatCidr, formatIpv4, hostAt, isUsableHost, parseCidr, parseIpv4 } from '../renderers/ipv4';
+import { brand, isInstance } from './identity';
 import { claimNetwork } from './network-claims';
 import { checkOneOf, fail, withPath } from './validation';
 
@@ -110,6 +111,11 @@ function claimOnHypervisor(owner: Construct, provider: TerraformProvider | undef
  * One network can carry several `KvmHost`s, like the article's two servers per pool.
  */
 export class KvmNetwork extends Construct implements IKvmNetwork {
+  /** Whether `x` is a `KvmNetwork`, from this or any other copy of the library (`instanceof` fails across copies). */
+  public static isKvmNetwork(x: unknown): x is KvmNetwork {
+    return isInstance(x, KvmNetwork, 'KvmNetwork');
+  }
+
   /** Refers to a network that already exists on the hypervisor. */
   static fromName(scope: Construct, id: string, props: ExistingKvmNetworkProps): IKvmNetwork {
     const ref = new Construct(scope, id);
@@ -133,6 +139,7 @@ export class KvmNetwork extends Construct implements IKvmNetwork {
 
   constructor(scope: Construct, id: string, props: KvmNetworkProps) {
     super(scope, id);
+    brand(this, 'KvmNetwork');
     const name = props.name ?? id;
     if (!NETWORK_NAME.test(name)) {
       fail(this, `name "${name}" must be 1-50 letters, digits, '_', '.' or '-', starting with a letter or digit`);

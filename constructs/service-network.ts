@@ -6,6 +6,7 @@ import { quote } from '../renderers/invalid-input';
 import { Ipv4Network, formatCidr, parseCidr } from '../renderers/ipv4';
 import { ContainerService, ContainerServiceOptions, PublishedPort } from './container-service';
 import { DatabaseService, DatabaseServiceOptions } from './database-service';
+import { brand, isInstance } from './identity';
 import { claimNetwork } from './network-claims';
 import { checkOneOf, fail, withPath } from './validation';
 
@@ -38,6 +39,11 @@ const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
  * (the modern replacement for `docker run --link`). `addService` and `addDatabase` create its services.
  */
 export class ServiceNetwork extends Construct {
+  /** Whether `x` is a `ServiceNetwork`, from this or any other copy of the library (`instanceof` fails across copies). */
+  public static isServiceNetwork(x: unknown): x is ServiceNetwork {
+    return isInstance(x, ServiceNetwork, 'ServiceNetwork');
+  }
+
   /** The `docker_network` resource on the network's own Docker host. */
   public readonly resource: Network;
   /** The Docker host's provider. */
@@ -56,6 +62,7 @@ export class ServiceNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceNetworkProps) {
     super(scope, id);
+    brand(this, 'ServiceNetwork');
     this.provider = props.provider;
     this.networkName = props.networkName ?? this.node.path.replace(/[^a-zA-Z0-9_.-]+/g, '-');
     this.subnet = props.subnet;

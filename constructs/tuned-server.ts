@@ -5,6 +5,7 @@ import { Annotations, TerraformProvider, TerraformVariable, Token } from 'cdktf'
 import { Construct } from 'constructs';
 import { tuningScript, validateSshPublicKey } from '../renderers/cloud-init';
 import { SysctlProfile } from '../renderers/sysctl-profile';
+import { brand, isInstance } from './identity';
 import { terraformLiteral } from './terraform-literal';
 import { checkPrivateKeyVariable } from './private-key';
 import { fail, withPath } from './validation';
@@ -49,6 +50,11 @@ const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[
  * nothing changed. Destroying the resource leaves the server as it is.
  */
 export class TunedServer extends Construct {
+  /** Whether `x` is a `TunedServer`, from this or any other copy of the library (`instanceof` fails across copies). */
+  public static isTunedServer(x: unknown): x is TunedServer {
+    return isInstance(x, TunedServer, 'TunedServer');
+  }
+
   /** The server's address. */
   public readonly host: string;
   /** The SSH user. */
@@ -70,6 +76,7 @@ export class TunedServer extends Construct {
 
   constructor(scope: Construct, id: string, props: TunedServerProps) {
     super(scope, id);
+    brand(this, 'TunedServer');
     this.host = props.host;
     this.user = props.user ?? 'root';
     this.port = props.port ?? 22;

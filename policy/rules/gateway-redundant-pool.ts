@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { isInstance } from '../../constructs/identity';
 import { NginxGateway } from '../../constructs/nginx-gateway';
 import { Finding, PolicyContext, PolicyRule } from '../rule';
 
@@ -14,7 +15,7 @@ export const gatewayRedundantPool: PolicyRule = {
   level: 'error',
   description: 'In staging and prod, every gateway route reaches a pool with at least two primary servers (no single point of failure).',
   check(node: IConstruct, context: PolicyContext): Finding[] {
-    if (!(node instanceof NginxGateway) || !context.requiresRedundancy) return [];
+    if (!isInstance(node, NginxGateway, 'NginxGateway') || !context.requiresRedundancy) return [];
     const findings: Finding[] = [];
     for (const route of node.routes) {
       const pool = node.pools.find((p) => p.name === route.pool);

@@ -11,6 +11,7 @@ export * from './rules';
 export * from './pack';
 export * from './suppressions';
 export * from './jurisdiction';
+export * from './iso-3166';
 
 /** Options of `applyPolicy`. */
 export interface PolicyOptions extends PolicyPackOptions {

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { fail } from '../constructs/validation';
 import { quote } from '../renderers/invalid-input';
+import { whyNotCountryCode } from './iso-3166';
 
 const CODE = /^[A-Z]{2}$/;
 const JURISDICTION = Symbol.for('cdktf-kvm-microservices/policy/jurisdiction');
@@ -9,7 +10,8 @@ const JURISDICTION = Symbol.for('cdktf-kvm-microservices/policy/jurisdiction');
  * Where machines are and where they may be, for the `data-residency` rule. `set` declares the
  * jurisdiction of a construct and everything under it (a host, or a whole stack whose hosts are all in
  * one country); `allowOnly` declares the jurisdictions the hosts under a scope (an environment) must be
- * in. Codes are ISO 3166-1 alpha-2, e.g. 'NO' for Norway (Personopplysningsloven).
+ * in. Codes are assigned ISO 3166-1 alpha-2 country codes (`ISO_3166_ALPHA2`), e.g. 'NO' for Norway
+ * (Personopplysningsloven).
  *
  * ```ts
  * Jurisdiction.of(prodStack).allowOnly(['NO']);
@@ -73,4 +75,6 @@ function checkCode(scope: IConstruct, what: string, code: string): void {
   if (typeof code !== 'string' || !CODE.test(code)) {
     fail(scope, `${what} ${quote(code)} must be an ISO 3166-1 alpha-2 country code in capitals, e.g. 'NO' for Norway`);
   }
+  const why = whyNotCountryCode(code);
+  if (why !== undefined) fail(scope, `${what} ${why}`);
 }

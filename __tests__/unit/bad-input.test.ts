@@ -10,6 +10,7 @@ import { KvmNetwork } from '../../constructs/kvm-network';
 import { NginxGateway, NginxGatewayProps } from '../../constructs/nginx-gateway';
 import { ServiceNetwork } from '../../constructs/service-network';
 import { TunedServer, TunedServerProps } from '../../constructs/tuned-server';
+import { Jurisdiction } from '../../policy/jurisdiction';
 import { CloudInitConfigProps } from '../../renderers/cloud-init';
 import { SysctlProfile } from '../../renderers/sysctl-profile';
 import { loadEnvironmentFile } from '../../stacks/environment-file';
@@ -305,6 +306,10 @@ const CATALOGUE: [string, Build, string][] = [
   ['extra sysctl key outside /proc/sys', () => new SysctlProfile({ extra: { 'network.core.rmem_max': 1 } }),
     'extra sysctl key "network.core.rmem_max" starts with "network", which is no directory of /proc/sys'],
 
+  // Policy declarations.
+  ['jurisdiction assigned to no country', (app) => Jurisdiction.of(new TerraformStack(app, 'prod')).set('XX'),
+    "TerraformStack [prod]: jurisdiction \"XX\" is not an assigned ISO 3166-1 alpha-2 country code; use the code of the country, e.g. 'NO' for Norway"],
+
   // TunedServer: what reaches the SSH connection and the remote-exec script.
   ['server host with a shell injection', tunedServer({ host: '10.0.0.12; rm -rf /' }),
     'TunedServer [prod/vps]: host "10.0.0.12; rm -rf /" must be a host name or an IP address'],
@@ -352,6 +357,10 @@ const CATALOGUE: [string, Build, string][] = [
     'EnvironmentStack [staging]: net.core.somaxconn "abc" must be an integer from 1 to 65535; set a value in that range'],
   ['reserved ports that leave no port for outgoing connections', envFile((c) => { c.sysctl = { 'net.ipv4.ip_local_reserved_ports': [[1024, 65535]] }; }),
     'EnvironmentStack [staging]: net.ipv4.ip_local_reserved_ports 1024-65535 covers the whole ephemeral range 1024-65000 (net.ipv4.ip_local_port_range), so no port is left for outgoing connections (connect() fails with EADDRNOTAVAIL); reserve only the ports services listen on, such as [3306, 8080], or widen net.ipv4.ip_local_port_range'],
+  ['residency in a code assigned to no country', envFile((c) => { c.residency.hostsIn = 'XX'; }),
+    "EnvironmentStack [staging]: jurisdiction \"XX\" is not an assigned ISO 3166-1 alpha-2 country code; use the code of the country, e.g. 'NO' for Norway"],
+  ['residency in a reserved code', envFile((c) => { c.residency.allowed = ['UK']; }),
+    "EnvironmentStack [staging]: allowed jurisdiction 'UK' is only reserved in ISO 3166-1; the United Kingdom is 'GB'"],
   ['server name closing the nginx block', envFile((c) => { c.gateway.serverNames = ['shop.example.no;}']; }),
     'NginxGateway [staging/gateway]: server name "shop.example.no;}" is not a hostname'],
   ['SSH key with a newline', envFile((c) => { c.hosting.sshPublicKeys = ['ssh-ed25519 AAAA\nruncmd: [reboot]']; }),

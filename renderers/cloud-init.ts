@@ -9,6 +9,9 @@ export const PREFLIGHT_PATH = '/usr/local/sbin/docker-host-preflight';
 
 const SSH_KEY_TYPES = ['ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521'];
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+// Control, format (bidi overrides, zero-width), private-use, unassigned and line/paragraph separator characters.
+const INVISIBLE = /[\p{C}\p{Zl}\p{Zp}]/u;
+const INVISIBLE_ALL = /[\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/gu;
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 // Virtual machine ids printed by `systemd-detect-virt --vm`; 'none' is bare metal.
@@ -17,6 +20,7 @@ const VM_IDS = ['none', 'kvm', 'amazon', 'qemu', 'bochs', 'xen', 'uml', 'vmware'
 /**
  * Checks an OpenSSH public key line (`<type> <base64> [comment]`): the type is ssh-ed25519, ssh-rsa or
  * ecdsa-sha2-nistp256/384/521, the body is base64 and starts with that same type, and it is one line.
+ * The comment may hold letters of any language (`jörg@example.no`), but no control or invisible characters.
  * Returns the key; throws `InvalidInputError` naming `setting` otherwise. A private key is refused
  * without echoing it.
  */
@@ -24,14 +28,27 @@ export function validateSshPublicKey(key: string, setting = 'SSH public key'): s
   if (/PRIVATE KEY/.test(key)) {
     throw new InvalidInputError(`${setting} is a private key (value not shown); pass the public key, the contents of the .pub file`);
   }
-  const shown = quote(key.length > 48 ? `${key.slice(0, 48)}...` : key);
-  const match = /^(\S+) (\S+)(?: ([\x20-\x7e]*))?$/.exec(key);
-  if (match === null) {
+  const shown = visible(key.length > 48 ? `${key.slice(0, 48)}...` : key);
+  if (/[\r\n]/.test(key)) {
     throw new InvalidInputError(`${setting} ${shown} must be one line: "<type> <base64 body> [comment]", as in a .pub file`);
   }
-  const [, type, body] = match;
+  const match = /^(\S+) (\S+)(?: (.*))?$/su.exec(key);
+  if (match === null) {
+    throw new InvalidInputError(`${setting} ${shown} must be "<type> <base64 body> [comment]" with single spaces between the parts, as in a .pub file`);
+  }
+  const [, type, body, comment = ''] = match;
+  // The comment is free text to OpenSSH and cloud-init: letters of any language are fine (UTF-8);
+  // control and invisible characters are not, they could hide what the line says.
+  const hidden = INVISIBLE.exec(comment);
+  if (hidden !== null) {
+    const code = `U+${hidden[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    const kind = /\p{Cc}/u.test(hidden[0]) ? 'the control character' : 'the invisible character';
+    throw new InvalidInputError(
+      `${setting} ${shown} has ${kind} ${code} in its comment; remove it (letters of any language are fine in a comment, e.g. "jörg@example.no")`,
+    );
+  }
   if (!SSH_KEY_TYPES.includes(type)) {
-    throw new InvalidInputError(`${setting} ${shown} has type ${quote(type)}; use an ${SSH_KEY_TYPES.join(', ')} public key`);
+    throw new InvalidInputError(`${setting} ${shown} has type ${visible(type)}; use an ${SSH_KEY_TYPES.join(', ')} public key`);
   }
   const blob = BASE64.test(body) && body.length % 4 === 0 ? Buffer.from(body, 'base64') : undefined;
   const embedded = blob !== undefined && blob.length >= 4 ? blob.subarray(4, 4 + blob.readUInt32BE(0)).toString('latin1') : undefined;
@@ -41,6 +58,12 @@ export function validateSshPublicKey(key: string, setting = 'SSH public key'): s
     );
   }
   return key;
+}
+
+// Quotes a value for a message with invisible characters (bidi overrides, zero-width spaces) escaped,
+// so the message shows what is really there.
+function visible(text: string): string {
+  return quote(text).replace(INVISIBLE_ALL, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
 }
 
 /** Options of the preflight check. */

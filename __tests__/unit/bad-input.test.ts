@@ -295,6 +295,10 @@ const CATALOGUE: [string, Build, string][] = [
     'KvmHost [prod/host]: adminUser "admin\\nruncmd: [reboot]" must be a Linux user name: 1-32 lowercase letters'],
   ['SSH key with a cloud-init injection', kvmHost({}, { sshAuthorizedKeys: [`${KEY}\nruncmd: [reboot]`] }),
     'KvmHost [prod/host]: sshAuthorizedKeys[0] "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIZKr13k7dY5..." must be one line'],
+  ['SSH key comment with a bidi override', kvmHost({}, { sshAuthorizedKeys: [`${KEY}\u202e`] }),
+    'KvmHost [prod/host]: sshAuthorizedKeys[0] "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIZKr13k7dY5..." has the invisible character U+202E in its comment; remove it (letters of any language are fine in a comment, e.g. "jörg@example.no")'],
+  ['SSH key comment with a control character', kvmHost({}, { sshAuthorizedKeys: [`${KEY} \u001b[2J`] }),
+    'KvmHost [prod/host]: sshAuthorizedKeys[0] "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIZKr13k7dY5..." has the control character U+001B in its comment'],
   ['machine type with a shell injection', kvmHost({}, { allowedVirtualization: ['kvm; reboot'] }),
     'KvmHost [prod/host]: allowedVirtualization entry "kvm; reboot" is not a machine type systemd-detect-virt --vm prints; use one of none, kvm'],
 

@@ -200,6 +200,33 @@ describe('validateSshPublicKey', () => {
     expect(validateSshPublicKey(ED25519.replace(' ops@example.com', ''))).toBe(ED25519.replace(' ops@example.com', ''));
   });
 
+  it('accepts comments with letters of any language, as authorized_keys and cloud-init do', () => {
+    for (const comment of ['jörg@eksempel.no', 'Åse Bråten', '山田@example.jp', 'ğ.öz']) {
+      expect(validateSshPublicKey(`${ED25519} ${comment}`)).toBe(`${ED25519} ${comment}`);
+    }
+  });
+
+  it('fails when the comment holds a control character, naming it', () => {
+    expect(() => validateSshPublicKey(`${ED25519}\u0007`, 'key')).toThrow(
+      'key "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIZKr13k7dY5..." has the control character U+0007 in its comment; remove it (letters of any language are fine in a comment, e.g. "jörg@example.no")',
+    );
+    expect(() => validateSshPublicKey(`${ED25519}\tci`, 'key')).toThrow('has the control character U+0009 in its comment');
+  });
+
+  it('fails when the comment holds an invisible character that reorders or hides text', () => {
+    expect(() => validateSshPublicKey(`${ED25519} ops\u202eten`, 'key')).toThrow(
+      'key "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIZKr13k7dY5..." has the invisible character U+202E in its comment; remove it',
+    );
+    expect(() => validateSshPublicKey(`${ED25519} a\u2028b`, 'key')).toThrow('has the invisible character U+2028 in its comment');
+  });
+
+  it('fails when the parts are separated by something else than single spaces, showing hidden characters escaped', () => {
+    expect(() => validateSshPublicKey('ssh-ed25519\tAAAAC3NzaC1lZDI1NTE5', 'key')).toThrow(
+      'key "ssh-ed25519\\tAAAAC3NzaC1lZDI1NTE5" must be "<type> <base64 body> [comment]" with single spaces between the parts, as in a .pub file',
+    );
+    expect(() => validateSshPublicKey('ssh-ed25519\u202e AAAA', 'key')).toThrow('key "ssh-ed25519\\u202e AAAA" has type "ssh-ed25519\\u202e"');
+  });
+
   it('fails when given a private key, without echoing it', () => {
     expect(() => validateSshPublicKey('-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----', 'key')).toThrow(
       'key is a private key (value not shown); pass the public key, the contents of the .pub file',

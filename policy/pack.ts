@@ -4,6 +4,7 @@ import { Annotations, IAspect, TerraformStack } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { InvalidInputError, requireOneOf } from '../renderers/invalid-input';
 import { PolicyContext, PolicyLevel, PolicyRule } from './rule';
+import { Redundancy } from './redundancy';
 import { ALL_RULES } from './rules';
 import { DeclaredSuppression, Suppressions } from './suppressions';
 
@@ -15,8 +16,9 @@ export interface PolicyPackOptions {
    */
   readonly rules?: readonly PolicyRule[];
   /**
-   * Environments (stack names) where single points of failure are errors (`gateway-redundant-pool`).
-   * @default ['staging', 'prod']
+   * Environments (stack names) where single points of failure are errors (`gateway-redundant-pool`),
+   * besides those that declare it with `Redundancy.of(stack).require()`.
+   * @default [] (only the environments that declare it)
    */
   readonly redundantEnvironments?: readonly string[];
   /**
@@ -71,11 +73,11 @@ export interface PolicyReport {
 /** The file the report is written to, beside the synthesized stacks (`cdktf.out/policy-report.json`). */
 export const POLICY_REPORT_FILE = 'policy-report.json';
 
-/** The error lines of unsuppressed error findings, as validations report them. */
+/** The error lines of unsuppressed error findings, each labelled with its own construct path as cdktf labels validation errors. */
 export function formatErrors(findings: readonly PolicyFinding[]): string[] {
   return findings
     .filter((f) => f.level === 'error' && f.suppressedBy === undefined)
-    .map((f) => `${f.constructPath}: [${f.ruleId}] ${f.message}`);
+    .map((f) => `[${f.constructPath}] [${f.ruleId}] ${f.message}`);
 }
 
 /**
@@ -94,7 +96,7 @@ export class PolicyPack implements IAspect {
 
   constructor(options: PolicyPackOptions = {}) {
     this.rules = options.rules ?? ALL_RULES;
-    this.redundantEnvironments = options.redundantEnvironments ?? ['staging', 'prod'];
+    this.redundantEnvironments = options.redundantEnvironments ?? [];
     this.allowedJurisdictions = options.allowedJurisdictions ?? {};
     for (const rule of this.rules) {
       requireOneOf(`policy rule '${rule.id}' level`, rule.level, ['error', 'warning']);
@@ -113,9 +115,11 @@ export class PolicyPack implements IAspect {
       this.results.set(node, []);
       return;
     }
+    const redundancy = Redundancy.of(node);
     const context: PolicyContext = {
       environment: stack.node.id,
-      requiresRedundancy: this.redundantEnvironments.includes(stack.node.id),
+      requiresRedundancy: redundancy.required || this.redundantEnvironments.includes(stack.node.id),
+      redundancyReason: redundancy.reason,
       allowedJurisdictions: this.allowedJurisdictions[stack.node.id],
     };
     const findings: PolicyFinding[] = [];

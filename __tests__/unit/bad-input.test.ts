@@ -10,7 +10,7 @@ import { KvmNetwork } from '../../constructs/kvm-network';
 import { NginxGateway, NginxGatewayProps } from '../../constructs/nginx-gateway';
 import { ServiceNetwork } from '../../constructs/service-network';
 import { TunedServer, TunedServerProps } from '../../constructs/tuned-server';
-import { Jurisdiction } from '../../policy/jurisdiction';
+import { Jurisdiction, Redundancy, applyPolicy } from '../../policy';
 import { CloudInitConfigProps } from '../../renderers/cloud-init';
 import { SysctlProfile } from '../../renderers/sysctl-profile';
 import { loadEnvironmentFile } from '../../stacks/environment-file';
@@ -313,6 +313,17 @@ const CATALOGUE: [string, Build, string][] = [
   // Policy declarations.
   ['jurisdiction assigned to no country', (app) => Jurisdiction.of(new TerraformStack(app, 'prod')).set('XX'),
     "TerraformStack [prod]: jurisdiction \"XX\" is not an assigned ISO 3166-1 alpha-2 country code; use the code of the country, e.g. 'NO' for Norway"],
+
+  ['empty redundancy reason', (app) => Redundancy.of(new TerraformStack(app, 'live')).require(''),
+    "TerraformStack [live]: redundancy reason \"\" must be a sentence saying why, e.g. 'customers reach the shop through it', or left out"],
+  ['a policy error in a later stack, labelled with its own stack and path', (app) => {
+    dockerStack(app, 'c').network.addService('web', { image: 'app:1.0' });
+    const { stack, network } = dockerStack(app, 'staging');
+    Redundancy.of(stack).require();
+    new NginxGateway(network, 'gateway', { network, pools: [{ name: 'p', servers: [{ host: '10.0.0.2', port: 80 }] }], routes: [{ path: '/', pool: 'p' }] });
+    applyPolicy(app);
+    app.synth();
+  }, "Validation failed with the following errors:\n  [staging/services/gateway] [gateway-redundant-pool] route '/' reaches pool 'p' with 1 primary server, a single point of failure in 'staging': add a second server (another replica, ideally on another host) to the pool\n"],
 
   // TunedServer: what reaches the SSH connection and the remote-exec script.
   ['server host with a shell injection', tunedServer({ host: '10.0.0.12; rm -rf /' }),

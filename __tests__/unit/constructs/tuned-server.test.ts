@@ -212,7 +212,7 @@ describe('TunedServer', () => {
 
   it('fails when the host key is not an SSH public key', () => {
     expect(setup({ hostKey: 'AAAAC3NzaC1lZDI1NTE5' }).build).toThrow(
-      'TunedServer [prod/vps]: hostKey "AAAAC3NzaC1lZDI1NTE5" must be one line: "<type> <base64 body> [comment]", as in a .pub file',
+      'TunedServer [prod/vps]: hostKey "AAAAC3NzaC1lZDI1NTE5" must be "<type> <base64 body> [comment]" with single spaces between the parts, as in a .pub file',
     );
   });
 

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { fail } from '../constructs/validation';
 import { quote } from '../renderers/invalid-input';
+import { attach, nearestAttached } from './attached';
 import { whyNotCountryCode } from './iso-3166';
 
 const CODE = /^[A-Z]{2}$/;
@@ -21,11 +22,7 @@ const JURISDICTION = Symbol.for('cdktf-kvm-microservices/policy/jurisdiction');
 export class Jurisdiction {
   /** The jurisdiction record of a construct (created on first use). */
   static of(scope: IConstruct): Jurisdiction {
-    const holder = scope as unknown as { [JURISDICTION]?: Jurisdiction };
-    if (holder[JURISDICTION] === undefined) {
-      Object.defineProperty(scope, JURISDICTION, { value: new Jurisdiction(scope), enumerable: false });
-    }
-    return holder[JURISDICTION]!;
+    return attach(scope, JURISDICTION, () => new Jurisdiction(scope));
   }
 
   private code?: string;
@@ -62,12 +59,7 @@ export class Jurisdiction {
   }
 
   private nearest<T>(pick: (j: Jurisdiction) => T | undefined): T | undefined {
-    for (const c of [...this.scope.node.scopes].reverse()) {
-      const j = (c as unknown as { [JURISDICTION]?: Jurisdiction })[JURISDICTION];
-      const v = j === undefined ? undefined : pick(j);
-      if (v !== undefined) return v;
-    }
-    return undefined;
+    return nearestAttached(this.scope, JURISDICTION, pick);
   }
 }
 

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { fail } from '../constructs/validation';
 import { quote } from '../renderers/invalid-input';
+import { attach, nearestAttached } from './attached';
 
 const REDUNDANCY = Symbol.for('cdktf-kvm-microservices/policy/redundancy');
 
@@ -17,11 +18,7 @@ const REDUNDANCY = Symbol.for('cdktf-kvm-microservices/policy/redundancy');
 export class Redundancy {
   /** The redundancy record of a construct (created on first use). */
   static of(scope: IConstruct): Redundancy {
-    const holder = scope as unknown as { [REDUNDANCY]?: Redundancy };
-    if (holder[REDUNDANCY] === undefined) {
-      Object.defineProperty(scope, REDUNDANCY, { value: new Redundancy(scope), enumerable: false });
-    }
-    return holder[REDUNDANCY]!;
+    return attach(scope, REDUNDANCY, () => new Redundancy(scope));
   }
 
   private requiredHere = false;
@@ -57,10 +54,6 @@ export class Redundancy {
   }
 
   private nearest(): Redundancy | undefined {
-    for (const c of [...this.scope.node.scopes].reverse()) {
-      const r = (c as unknown as { [REDUNDANCY]?: Redundancy })[REDUNDANCY];
-      if (r?.requiredHere) return r;
-    }
-    return undefined;
+    return nearestAttached<Redundancy, Redundancy>(this.scope, REDUNDANCY, (r) => (r.requiredHere ? r : undefined));
   }
 }

@@ -210,49 +210,43 @@ describe('tuning script', () => {
     expect(fs.existsSync(profile.filePath)).toBe(false);
   });
 
-  it('stops before the sysctl file, sysctl and Docker on a kernel without a key of the profile', () => {
-    // GIVEN a KVM machine whose kernel has no net.ipv4 parameters: tmpfs hides them in a private mount namespace
-    fakeMachine('6.1.0-18-amd64', 'none', 'kvm');
+  /**
+   * Runs the tuning script with logging stand-ins for every command that would change the machine, in a
+   * private mount namespace (tmpfs over the directories it writes, and over `hide`); returns what it
+   * printed and whether any stand-in was called.
+   */
+  function runTuning(hide: string[] = []) {
     const log = path.join(dir, 'calls.log');
     for (const name of ['sysctl', 'systemctl', 'usermod', 'apt-get']) stub(name, `echo "${name} $*" >> ${shellQuote(log)}`);
-    const profile = new SysctlProfile();
     const script = path.join(dir, 'tune.sh');
-    fs.writeFileSync(script, tuningScript({ profile, installDockerIfMissing: true }));
+    fs.writeFileSync(script, tuningScript({ profile: new SysctlProfile(), installDockerIfMissing: true }));
     const sandbox = [
-      'mount -t tmpfs tmpfs /etc/sysctl.d',
-      'mount -t tmpfs tmpfs /usr/local/sbin',
-      'mount -t tmpfs tmpfs /proc/sys/net/ipv4',
+      ...['/etc/sysctl.d', '/usr/local/sbin', ...hide].map((d) => `mount -t tmpfs tmpfs ${d}`),
       `export PATH=${shellQuote(path.join(dir, 'bin'))}:/usr/bin:/bin`,
       `sh ${shellQuote(script)}; echo "exit $?"`,
       `ls /etc/sysctl.d`,
     ].join('\n');
-    // WHEN the tuning script runs there
     const result = spawnSync('unshare', ['--mount', 'sh', '-c', sandbox], { encoding: 'utf8', timeout: 30_000 });
-    // THEN the preflight names both missing keys and nothing else happens
-    expect(result.stdout).toBe('wrote /usr/local/sbin/docker-host-preflight\nexit 1\n');
-    expect(result.stderr).toBe(
-      'preflight failed: kernel 6.1.0-18-amd64 has no sysctl net.ipv4.ip_local_port_range net.ipv4.tcp_tw_reuse (nothing under /proc/sys): sysctl --system would skip it without an error and the tuning would not happen; remove it from the sysctl profile, or load the kernel module that provides it at boot (/etc/modules-load.d)\n',
-    );
-    expect(fs.existsSync(log)).toBe(false);
+    return { stdout: result.stdout, stderr: result.stderr, commandsRun: fs.existsSync(log) };
+  }
+
+  it('stops before the sysctl file, sysctl and Docker on a kernel without a key of the profile', () => {
+    // GIVEN a KVM machine whose kernel has no net.ipv4 parameters: a tmpfs hides them
+    fakeMachine('6.1.0-18-amd64', 'none', 'kvm');
+    // WHEN the tuning script runs there THEN the preflight names both missing keys and nothing else happens
+    expect(runTuning(['/proc/sys/net/ipv4'])).toEqual({
+      stdout: 'wrote /usr/local/sbin/docker-host-preflight\nexit 1\n',
+      stderr:
+        'preflight failed: kernel 6.1.0-18-amd64 has no sysctl net.ipv4.ip_local_port_range net.ipv4.tcp_tw_reuse (nothing under /proc/sys): sysctl --system would skip it without an error and the tuning would not happen; remove it from the sysctl profile, or load the kernel module that provides it at boot (/etc/modules-load.d)\n',
+      commandsRun: false,
+    });
   });
 
   it('stops before the sysctl file, sysctl and Docker when the preflight fails', () => {
     fakeMachine('4.18.0-348.vz7', 'openvz', 'none');
-    const log = path.join(dir, 'calls.log');
-    for (const name of ['sysctl', 'systemctl', 'usermod', 'apt-get']) stub(name, `echo "${name} $*" >> ${shellQuote(log)}`);
-    const profile = new SysctlProfile();
-    const script = path.join(dir, 'tune.sh');
-    fs.writeFileSync(script, tuningScript({ profile, installDockerIfMissing: true }));
-    const sandbox = [
-      'mount -t tmpfs tmpfs /etc/sysctl.d',
-      'mount -t tmpfs tmpfs /usr/local/sbin',
-      `export PATH=${shellQuote(path.join(dir, 'bin'))}:/usr/bin:/bin`,
-      `sh ${shellQuote(script)}; echo "exit $?"`,
-      `ls /etc/sysctl.d`,
-    ].join('\n');
-    const result = spawnSync('unshare', ['--mount', 'sh', '-c', sandbox], { encoding: 'utf8', timeout: 30_000 });
+    const result = runTuning();
     expect(result.stdout).toBe('wrote /usr/local/sbin/docker-host-preflight\nexit 1\n');
     expect(result.stderr).toContain('preflight failed: this is an OpenVZ container');
-    expect(fs.existsSync(log)).toBe(false);
+    expect(result.commandsRun).toBe(false);
   });
 });

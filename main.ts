@@ -11,6 +11,7 @@ const environments = loadEnvironments({ defaults: DEFAULT_ENVIRONMENTS });
 // No stack traces in the construct metadata: they cost a third of the synth time and are never read.
 const app = new App({ stackTraces: false });
 for (const config of environments) new EnvironmentStack(app, config);
-// The rule pack: an error finding in any stack stops the synth before anything is written.
+// The rule pack: an error finding in any stack stops the synth before anything is written; staging and
+// production tiers are held to the redundancy rules (EnvironmentStack declares them).
 applyPolicy(app);
 app.synth();

@@ -7,6 +7,7 @@ import { quote } from '../renderers/invalid-input';
 import { SysctlProfile } from '../renderers/sysctl-profile';
 import { HostSpec, HypervisorSpec, KvmSpec } from './application-spec';
 import { DockerHost } from './docker-host';
+import { isTerraformVariable } from './identity';
 import { KvmHost } from './kvm-host';
 import { IKvmNetwork, KvmNetwork } from './kvm-network';
 import { TunedServer } from './tuned-server';
@@ -199,8 +200,7 @@ function defaultNullProvider(stack: TerraformStack): TerraformProvider {
 function sshPrivateKey(stack: TerraformStack): TerraformVariable {
   const found = stack.node.tryFindChild('ssh_private_key');
   if (found !== undefined) {
-    // Duck-typed, not instanceof: a project may load two copies of cdktf.
-    if (!isSensitiveVariable(found)) {
+    if (!isTerraformVariable(found) || found.sensitive !== true) {
       fail(stack, 'ssh_private_key is already something other than a sensitive variable in this stack; the application declares it for the hosts\' admin key: rename the other construct');
     }
     return found;
@@ -212,7 +212,3 @@ function sshPrivateKey(stack: TerraformStack): TerraformVariable {
   });
 }
 
-function isSensitiveVariable(c: unknown): c is TerraformVariable {
-  const v = c as Partial<TerraformVariable>;
-  return typeof v === 'object' && v !== null && v.sensitive === true && typeof v.stringValue === 'string';
-}

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { quote } from '../renderers/invalid-input';
 import { isIpv4 } from '../renderers/ipv4';
 import { containerFingerprint } from './container-fingerprint';
+import { brand } from './identity';
 import type { ServiceNetwork } from './service-network';
 import { terraformLiteral } from './terraform-literal';
 import { fail } from './validation';
@@ -415,6 +416,7 @@ export class ContainerService extends Construct {
 
   constructor(scope: Construct, id: string, props: ContainerServiceProps) {
     super(scope, id);
+    brand(this, 'ContainerService');
     this.network = props.network;
     this.dockerProvider = props.dockerProvider ?? props.network.provider;
     this.image = props.image;
@@ -872,6 +874,11 @@ export class ContainerService extends Construct {
     if (image.length === 0 || /[\s"'`$;]/.test(image)) {
       fail(this, `image ${quote(image)} must be an image reference such as 'mariadb:10.11' (no whitespace or quotes)`);
     }
+    // A reference is [registry[:port]/]name[:tag][@digest]: nothing else can reach the Docker API.
+    const stray = [...image].find((c) => !/[A-Za-z0-9._/:@-]/.test(c));
+    if (stray !== undefined) {
+      fail(this, `image ${quote(image)} contains ${quote(stray)}, which no image reference can hold (only letters, digits and '.', '_', '-', '/', ':', '@'); write it as [registry/]name:tag, e.g. 'registry.example.no/shop/web:1.4.2'`);
+    }
     if (image.includes('@')) return;
     const lastPart = image.slice(image.lastIndexOf('/') + 1);
     const colon = lastPart.indexOf(':');
@@ -904,13 +911,28 @@ export class ContainerService extends Construct {
   }
 
   private checkSysctls(sysctls: Record<string, string | number>): Record<string, string> {
+    // Keys whose value is a comma-separated list of ports and low-high ranges (SysctlProfile renders them so).
+    const portListKeys = ['net.ipv4.ip_local_reserved_ports'];
     const out: Record<string, string> = {};
     for (const [key, value] of Object.entries(sysctls)) {
       if (!NAMESPACED_SYSCTL.some((re) => re.test(key))) {
         fail(this, `sysctl ${quote(key)} is not namespaced, so Docker cannot set it per container; set it on the host (SysctlProfile) or use a namespaced key (net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*)`);
       }
       const text = String(value);
-      if (!Token.isUnresolved(text) && !/^[A-Za-z0-9 .:_-]+$/.test(text.replace(/\t/g, ' '))) {
+      if (Token.isUnresolved(text)) {
+        out[key] = text;
+        continue;
+      }
+      if (portListKeys.includes(key)) {
+        if (!/^\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*$/.test(text)) {
+          fail(this, `sysctl ${quote(key)} value ${quote(text)} must be ports and low-high ranges separated by commas, without spaces, e.g. '3306,13000-13099'`);
+        }
+        for (const range of text.split(',')) {
+          const [low, high = low] = range.split('-').map(Number);
+          if (low < 1 || high > 65535) fail(this, `sysctl ${quote(key)} value ${quote(text)} has ${range}, outside the ports 1-65535; use ports from 1 to 65535`);
+          if (low > high) fail(this, `sysctl ${quote(key)} value ${quote(text)} has the range ${range} with its low end above its high end; write it as ${high}-${low}`);
+        }
+      } else if (!/^[A-Za-z0-9 .:_-]+$/.test(text.replace(/\t/g, ' '))) {
         fail(this, `sysctl ${quote(key)} value ${quote(text)} must be plain numbers or words, e.g. '4096' or '1024 65000'`);
       }
       out[key] = text;

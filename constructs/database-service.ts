@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { renderDatabaseLoginCheck } from '../renderers/database-login-check';
 import { quote } from '../renderers/invalid-input';
 import { ContainerJob } from './container-job';
+import { brand, isInstance } from './identity';
 import { ContainerService, ContainerServiceOptions, HealthcheckOptions } from './container-service';
 import type { ServiceNetwork } from './service-network';
 import { ConstructValidationError, fail, withPath } from './validation';
@@ -153,6 +154,7 @@ export class DatabaseService extends ContainerService {
       destroyGraceSeconds: props.destroyGraceSeconds ?? 60,
       memoryMiB: props.memoryMiB ?? 1024,
     });
+    brand(this, 'DatabaseService');
     this.engine = engine ?? detectEngine(this, image);
     if (!ENGINES.includes(this.engine)) fail(this, `engine ${quote(this.engine)} must be one of ${ENGINES.map((e) => quote(e)).join(', ')}`);
     this.appUser = appUser;
@@ -203,7 +205,7 @@ export class DatabaseService extends ContainerService {
 
     // Two servers on one data directory corrupt it.
     for (const other of this.network.services) {
-      if (other !== this && other instanceof DatabaseService && other.dockerProvider === this.dockerProvider &&
+      if (other !== this && isInstance(other, DatabaseService, 'DatabaseService') && other.dockerProvider === this.dockerProvider &&
         other.dataHostPath !== undefined && other.dataHostPath === this.dataHostPath) {
         fail(this, `storage.hostPath ${quote(this.dataHostPath)} is already the data directory of database '${other.node.id}' on the same Docker host; give each database its own directory`);
       }

@@ -6,7 +6,8 @@ import type { TunedServer } from './tuned-server';
 import * as path from 'path';
 import { quote } from '../renderers/invalid-input';
 import { isIpv4 } from '../renderers/ipv4';
-import { fail } from './validation';
+import { isDockerProvider } from './identity';
+import { checkOneOf, fail } from './validation';
 
 /** The local Docker engine's socket, as `docker` itself uses it. */
 export const LOCAL_DOCKER_SOCKET = 'unix:///var/run/docker.sock';
@@ -158,13 +159,14 @@ export class DockerHost {
     if (!TerraformStack.isStack(stack)) {
       fail(stack, `docker host '${id}' must be created in a stack, not inside a construct: create it in the stack and pass the provider to the constructs that need it`);
     }
+    checkOneOf(stack, `docker host '${id}': disableDockerDaemonCheck`, options.disableDockerDaemonCheck, [true, false]);
     const alias = options.alias;
     if (alias !== undefined && !Token.isUnresolved(alias) && !ALIAS.test(alias)) {
       fail(stack, `docker host '${id}': alias ${quote(alias)} must start with a letter or '_' and contain only letters, digits, '_' and '-'`);
     }
     const clash = stack.node
       .findAll()
-      .find((c): c is DockerProvider => c instanceof DockerProvider && c.alias === alias);
+      .find((c): c is DockerProvider => isDockerProvider(c) && c.alias === alias);
     if (clash !== undefined) {
       const which = alias === undefined ? 'no alias (the default docker provider)' : `alias ${quote(alias)}`;
       fail(stack, `docker host '${id}': docker host '${clash.node.id}' already uses ${which}; give each Docker host in one stack its own alias`);

@@ -12,8 +12,10 @@ import { CloudInitConfig, CloudInitConfigProps } from '../renderers/cloud-init';
 import { renderGuestNetworkConfig } from '../renderers/guest-network';
 import { quote } from '../renderers/invalid-input';
 import { IKvmNetwork } from './kvm-network';
+import { brand, isInstance } from './identity';
 import { terraformLiteral } from './terraform-literal';
-import { fail, withPath } from './validation';
+import { checkPrivateKeyVariable } from './private-key';
+import { checkOneOf, fail, withPath } from './validation';
 
 /** Where a host's disks live on the hypervisor. */
 export interface KvmStorageOptions {
@@ -86,6 +88,11 @@ export interface KvmDataDiskOptions {
 
 const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const MIN_MEMORY_MIB = 512;
+// Bounds a real host can have: QEMU 7.2's q35 machine refuses more than 288 vCPUs; 4 TiB of memory
+// and a 64 TiB disk are beyond what one guest of a hypervisor gets.
+const MAX_VCPUS = 288;
+const MAX_MEMORY_MIB = 4 * 1024 * 1024;
+const MAX_DISK_GIB = 64 * 1024;
 
 /**
  * A KVM virtual machine on libvirt that is ready to run Docker: a copy-on-write root disk over a cloud
@@ -98,6 +105,11 @@ const MIN_MEMORY_MIB = 512;
  * `TunedServer` to its address as well.
  */
 export class KvmHost extends Construct {
+  /** Whether `x` is a `KvmHost`, from this or any other copy of the library (`instanceof` fails across copies). */
+  public static isKvmHost(x: unknown): x is KvmHost {
+    return isInstance(x, KvmHost, 'KvmHost');
+  }
+
   /** The libvirt domain name (also the guest's host name). */
   public readonly hostName: string;
   /** The fixed IPv4 address of the guest. */
@@ -135,6 +147,7 @@ export class KvmHost extends Construct {
 
   constructor(scope: Construct, id: string, props: KvmHostProps) {
     super(scope, id);
+    brand(this, 'KvmHost');
     this.hostName = props.name ?? id;
     if (!HOST_NAME.test(this.hostName)) {
       fail(this, `name ${quote(this.hostName)} must be a DNS label (lowercase letters, digits, '-', not at either end, at most 63 characters); it is also the guest's host name`);
@@ -142,16 +155,13 @@ export class KvmHost extends Construct {
     this.vcpus = props.vcpus ?? 2;
     this.memoryMiB = props.memoryMiB ?? 2048;
     this.diskSizeGiB = props.diskSizeGiB ?? 20;
-    if (!Token.isUnresolved(this.vcpus) && (!Number.isInteger(this.vcpus) || this.vcpus < 1)) {
-      fail(this, `vcpus ${quote(this.vcpus)} must be a whole number of at least 1`);
-    }
-    if (!Token.isUnresolved(this.memoryMiB) && (!Number.isInteger(this.memoryMiB) || this.memoryMiB < MIN_MEMORY_MIB)) {
-      fail(this, `memoryMiB ${quote(this.memoryMiB)} must be a whole number of at least ${MIN_MEMORY_MIB}; Docker and cloud-init need at least ${MIN_MEMORY_MIB} MiB (2048 is the default)`);
-    }
-    if (!Token.isUnresolved(this.diskSizeGiB) && (!Number.isInteger(this.diskSizeGiB) || this.diskSizeGiB < 2)) {
-      fail(this, `diskSizeGiB ${quote(this.diskSizeGiB)} must be a whole number of at least 2`);
-    }
+    checkSize(this, 'vcpus', this.vcpus, 1, MAX_VCPUS, `${MAX_VCPUS} is the most QEMU's q35 machine takes`);
+    checkSize(this, 'memoryMiB', this.memoryMiB, MIN_MEMORY_MIB, MAX_MEMORY_MIB, `Docker and cloud-init need at least ${MIN_MEMORY_MIB} MiB (2048 is the default), and no real host gives one guest more than 4 TiB`);
+    checkSize(this, 'diskSizeGiB', this.diskSizeGiB, 2, MAX_DISK_GIB, 'the guest needs at least 2 GiB (20 is the default), and 64 TiB is more than a real host\'s storage pool holds');
     checkImageSource(this, props.baseImage);
+    checkOneOf(this, 'virtualization', props.virtualization, ['kvm', 'qemu']);
+    checkOneOf(this, 'baseImageFormat', props.baseImageFormat, ['qcow2', 'raw']);
+    checkOneOf(this, 'autostart', props.autostart, [true, false]);
     this.baseImage = props.baseImage;
     if (props.dataDisk !== undefined) {
       const size = props.dataDisk.sizeGiB;
@@ -303,9 +313,7 @@ export class KvmHost extends Construct {
    */
   public addReadinessCheck(options: KvmHostReadinessOptions): Resource {
     if (this.readiness !== undefined) fail(this, 'addReadinessCheck() was already called; use the resource it returned (readinessCheck)');
-    if (options.privateKey.sensitive !== true) {
-      fail(this, `privateKey variable "${options.privateKey.friendlyUniqueId}" must be declared with sensitive: true, or the key shows up in plans and logs`);
-    }
+    checkPrivateKeyVariable(this, options.privateKey);
     const timeoutMinutes = options.timeoutMinutes ?? 15;
     if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 1) fail(this, `timeoutMinutes ${quote(timeoutMinutes)} must be a whole number of minutes, at least 1`);
     this.readiness = new Resource(this, 'ready', {
@@ -374,6 +382,13 @@ function macFor(name: string): string {
   return `52:54:00:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
 }
 
+
+function checkSize(scope: Construct, setting: string, value: number, min: number, max: number, why: string): void {
+  if (Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    fail(scope, `${setting} ${quote(value)} must be a whole number from ${min} to ${max}; ${why}`);
+  }
+}
 
 function checkImageSource(scope: Construct, source: string): void {
   if (Token.isUnresolved(source)) return;

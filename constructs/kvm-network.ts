@@ -1,9 +1,11 @@
-import { TerraformProvider } from 'cdktf';
+import { TerraformProvider, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { Network } from '../providers/libvirt/network';
 import { InvalidInputError } from '../renderers/invalid-input';
-import { Ipv4Network, formatIpv4, hostAt, isUsableHost, parseCidr, parseIpv4 } from '../renderers/ipv4';
-import { fail, withPath } from './validation';
+import { Ipv4Network, formatCidr, formatIpv4, hostAt, isUsableHost, parseCidr, parseIpv4 } from '../renderers/ipv4';
+import { brand, isInstance } from './identity';
+import { claimNetwork } from './network-claims';
+import { checkOneOf, fail, withPath } from './validation';
 
 /** A libvirt network that KVM hosts attach to and take fixed addresses from. */
 export interface IKvmNetwork {
@@ -87,11 +89,33 @@ class AddressBook {
 }
 
 /**
+ * Claims a network's libvirt name and range on its hypervisor (its libvirt provider; the stack stands
+ * for its default, unaliased one), and fails naming the network it collides with.
+ */
+function claimOnHypervisor(owner: Construct, provider: TerraformProvider | undefined, name: string, ipv4: Ipv4Network, cidr: string): void {
+  const hypervisor = provider === undefined || provider.alias === undefined ? TerraformStack.of(owner) : provider;
+  const clash = claimNetwork(hypervisor, { owner, name, range: ipv4 });
+  if (clash === undefined) return;
+  const where = `on the same hypervisor (${provider === undefined ? "the stack's default libvirt provider" : `libvirt provider ${provider.node.path}`})`;
+  const other = clash.other.owner.node.path;
+  if (clash.by === 'name') {
+    fail(owner, `name "${name}" is already the libvirt name of network ${other} ${where}; libvirt keeps one network per name, so give this one another name`);
+  }
+  const taken = formatCidr(clash.other.range!);
+  fail(owner, `cidr "${cidr}" overlaps ${taken} of network ${other} ${where}; libvirt cannot route both ranges, so choose one outside ${taken}`);
+}
+
+/**
  * A NAT network on a libvirt hypervisor, from a CIDR: the hypervisor side takes the first address and
  * serves DNS and DHCP; hosts attached to it get fixed addresses (known at synth) from `allocateAddress`.
  * One network can carry several `KvmHost`s, like the article's two servers per pool.
  */
 export class KvmNetwork extends Construct implements IKvmNetwork {
+  /** Whether `x` is a `KvmNetwork`, from this or any other copy of the library (`instanceof` fails across copies). */
+  public static isKvmNetwork(x: unknown): x is KvmNetwork {
+    return isInstance(x, KvmNetwork, 'KvmNetwork');
+  }
+
   /** Refers to a network that already exists on the hypervisor. */
   static fromName(scope: Construct, id: string, props: ExistingKvmNetworkProps): IKvmNetwork {
     const ref = new Construct(scope, id);
@@ -99,6 +123,7 @@ export class KvmNetwork extends Construct implements IKvmNetwork {
       fail(ref, `name "${props.name}" must be 1-50 letters, digits, '_', '.' or '-', starting with a letter or digit (the name of the existing libvirt network)`);
     }
     const ipv4 = withPath(ref, () => parseCidr('cidr', props.cidr));
+    claimOnHypervisor(ref, undefined, props.name, ipv4, props.cidr);
     const book = new AddressBook(ref, ipv4, props.firstFixedOffset ?? 10);
     return { networkName: props.name, ipv4, allocateAddress: (requester, address) => book.allocate(requester, address) };
   }
@@ -114,12 +139,16 @@ export class KvmNetwork extends Construct implements IKvmNetwork {
 
   constructor(scope: Construct, id: string, props: KvmNetworkProps) {
     super(scope, id);
+    brand(this, 'KvmNetwork');
     const name = props.name ?? id;
     if (!NETWORK_NAME.test(name)) {
       fail(this, `name "${name}" must be 1-50 letters, digits, '_', '.' or '-', starting with a letter or digit`);
     }
     const ipv4 = withPath(this, () => parseCidr('cidr', props.cidr));
     this.ipv4 = ipv4;
+    checkOneOf(this, 'autostart', props.autostart, [true, false]);
+    checkOneOf(this, 'isolated', props.isolated, [true, false]);
+    claimOnHypervisor(this, props.provider, name, ipv4, props.cidr);
     if (props.dhcpRange === undefined && ipv4.prefix > 24) {
       fail(this, `cidr "${props.cidr}" is smaller than a /24, so the default dhcpRange (offsets 100..199) does not fit; give dhcpRange`);
     }

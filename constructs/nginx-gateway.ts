@@ -12,6 +12,7 @@ import {
 } from '../renderers/nginx-config';
 import { SysctlProfile } from '../renderers/sysctl-profile';
 import { ContainerJob } from './container-job';
+import { brand } from './identity';
 import { ContainerService, HostVolume, PortMapping } from './container-service';
 import { ReloadableNginx, reloadableNginx } from './reloadable-nginx';
 import type { ServiceNetwork } from './service-network';
@@ -145,6 +146,7 @@ export class NginxGateway extends Construct {
 
   constructor(scope: Construct, id: string, props: NginxGatewayProps) {
     super(scope, id);
+    brand(this, 'NginxGateway');
     this.network = props.network;
     this.image = props.image ?? 'nginx:1.22.1';
     this.hostAddress = props.hostAddress ?? '127.0.0.1';

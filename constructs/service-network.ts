@@ -3,10 +3,12 @@ import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { quote } from '../renderers/invalid-input';
-import { parseCidr } from '../renderers/ipv4';
+import { Ipv4Network, formatCidr, parseCidr } from '../renderers/ipv4';
 import { ContainerService, ContainerServiceOptions, PublishedPort } from './container-service';
 import { DatabaseService, DatabaseServiceOptions } from './database-service';
-import { fail, withPath } from './validation';
+import { brand, isInstance } from './identity';
+import { claimNetwork } from './network-claims';
+import { checkOneOf, fail, withPath } from './validation';
 
 /** Props of `ServiceNetwork`. */
 export interface ServiceNetworkProps {
@@ -37,6 +39,11 @@ const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
  * (the modern replacement for `docker run --link`). `addService` and `addDatabase` create its services.
  */
 export class ServiceNetwork extends Construct {
+  /** Whether `x` is a `ServiceNetwork`, from this or any other copy of the library (`instanceof` fails across copies). */
+  public static isServiceNetwork(x: unknown): x is ServiceNetwork {
+    return isInstance(x, ServiceNetwork, 'ServiceNetwork');
+  }
+
   /** The `docker_network` resource on the network's own Docker host. */
   public readonly resource: Network;
   /** The Docker host's provider. */
@@ -48,6 +55,7 @@ export class ServiceNetwork extends Construct {
   /** Whether the network is internal-only. */
   public readonly internal: boolean;
 
+  private readonly subnetRange?: Ipv4Network;
   private readonly serviceList: ContainerService[] = [];
   private readonly names = new Map<string, ContainerService>();
   private readonly networksByProvider = new Map<DockerProvider, Network>();
@@ -55,6 +63,7 @@ export class ServiceNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceNetworkProps) {
     super(scope, id);
+    brand(this, 'ServiceNetwork');
     this.provider = props.provider;
     this.networkName = props.networkName ?? this.node.path.replace(/[^a-zA-Z0-9_.-]+/g, '-');
     this.subnet = props.subnet;
@@ -63,7 +72,8 @@ export class ServiceNetwork extends Construct {
     if (!Token.isUnresolved(this.networkName) && !NETWORK_NAME.test(this.networkName)) {
       fail(this, `networkName ${quote(this.networkName)} must contain only letters, digits, '_', '.' and '-', starting with a letter or digit`);
     }
-    if (this.subnet !== undefined && !Token.isUnresolved(this.subnet)) this.checkSubnet(this.subnet);
+    checkOneOf(this, 'internal', props.internal, [true, false]);
+    this.subnetRange = this.subnet !== undefined && !Token.isUnresolved(this.subnet) ? withPath(this, () => parseCidr('subnet', this.subnet!)) : undefined;
 
     this.resource = this.createNetwork('network', this.provider);
   }
@@ -153,6 +163,7 @@ export class ServiceNetwork extends Construct {
   }
 
   private createNetwork(id: string, provider: DockerProvider): Network {
+    this.claimOn(provider);
     const network = new Network(this, id, {
       provider,
       name: this.networkName,
@@ -170,8 +181,17 @@ export class ServiceNetwork extends Construct {
     }
   }
 
-  private checkSubnet(subnet: string): void {
-    withPath(this, () => parseCidr('subnet', subnet));
+  // Docker keeps one network per name on a host and refuses overlapping address pools.
+  private claimOn(provider: DockerProvider): void {
+    const name = Token.isUnresolved(this.networkName) ? undefined : this.networkName;
+    const clash = claimNetwork(provider, { owner: this, name, range: this.subnetRange });
+    if (clash === undefined) return;
+    const where = `on the same Docker host (provider ${provider.node.path})`;
+    const other = clash.other.owner.node.path;
+    if (clash.by === 'name') {
+      fail(this, `networkName ${quote(this.networkName)} is already used by network ${other} ${where}; Docker network names are unique per host, so give this one another networkName`);
+    }
+    const taken = formatCidr(clash.other.range!);
+    fail(this, `subnet ${quote(this.subnet)} overlaps ${taken} of network ${other} ${where}; Docker refuses overlapping address pools, so choose a subnet outside ${taken}`);
   }
-
 }

@@ -5,7 +5,9 @@ import { Annotations, TerraformProvider, TerraformVariable, Token } from 'cdktf'
 import { Construct } from 'constructs';
 import { tuningScript, validateSshPublicKey } from '../renderers/cloud-init';
 import { SysctlProfile } from '../renderers/sysctl-profile';
+import { brand, isInstance } from './identity';
 import { terraformLiteral } from './terraform-literal';
+import { checkPrivateKeyVariable } from './private-key';
 import { fail, withPath } from './validation';
 
 /** Properties of `TunedServer`. */
@@ -48,6 +50,11 @@ const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[
  * nothing changed. Destroying the resource leaves the server as it is.
  */
 export class TunedServer extends Construct {
+  /** Whether `x` is a `TunedServer`, from this or any other copy of the library (`instanceof` fails across copies). */
+  public static isTunedServer(x: unknown): x is TunedServer {
+    return isInstance(x, TunedServer, 'TunedServer');
+  }
+
   /** The server's address. */
   public readonly host: string;
   /** The SSH user. */
@@ -69,6 +76,7 @@ export class TunedServer extends Construct {
 
   constructor(scope: Construct, id: string, props: TunedServerProps) {
     super(scope, id);
+    brand(this, 'TunedServer');
     this.host = props.host;
     this.user = props.user ?? 'root';
     this.port = props.port ?? 22;
@@ -88,15 +96,7 @@ export class TunedServer extends Construct {
     if (!Token.isUnresolved(this.connectionTimeoutSeconds) && (!Number.isInteger(this.connectionTimeoutSeconds) || this.connectionTimeoutSeconds < 1)) {
       fail(this, `connectionTimeoutSeconds ${JSON.stringify(this.connectionTimeoutSeconds)} must be a whole number of seconds, at least 1`);
     }
-    if (props.privateKey.sensitive !== true) {
-      fail(
-        this,
-        `privateKey variable "${props.privateKey.friendlyUniqueId}" must be declared with sensitive: true, or the key shows up in plans and logs; add sensitive: true to its TerraformVariable`,
-      );
-    }
-    if (props.privateKey.type !== undefined && props.privateKey.type !== 'string') {
-      fail(this, `privateKey variable "${props.privateKey.friendlyUniqueId}" has type ${JSON.stringify(props.privateKey.type)}; declare it with type: "string"`);
-    }
+    checkPrivateKeyVariable(this, props.privateKey);
     if (props.hostKey !== undefined && !Token.isUnresolved(props.hostKey)) {
       withPath(this, () => validateSshPublicKey(props.hostKey!, 'hostKey'));
     }
@@ -113,6 +113,7 @@ export class TunedServer extends Construct {
       tuningScript({ profile: this.profile, allowedVirtualization: this.allowedVirtualization, dockerUser, installDockerIfMissing: true }),
     );
     this.scriptSha256 = createHash('sha256').update(this.script).digest('hex');
+    this.claimHost();
 
     this.resource = new Resource(this, 'tuning', {
       provider: props.provider,
@@ -129,5 +130,42 @@ export class TunedServer extends Construct {
       provisioners: [{ type: 'remote-exec', inline: [terraformLiteral(this.script)] }],
     });
   }
+
+  // Two TunedServers that tune one machine differently undo each other on every apply: refuse the second.
+  private claimHost(): void {
+    if (Token.isUnresolved(this.host)) return;
+    const root = this.node.root;
+    const byHost = TUNED_HOSTS.get(root) ?? new Map<string, TunedServer>();
+    TUNED_HOSTS.set(root, byHost);
+    const key = this.host.toLowerCase();
+    const other = byHost.get(key);
+    if (other === undefined) {
+      byHost.set(key, this);
+      return;
+    }
+    const differences = tuningDifferences(other, this);
+    if (differences.length === 0) return;
+    fail(
+      this,
+      `host ${JSON.stringify(this.host)} is already tuned by ${other.node.path} with other settings (${differences.join('; ')}); each apply would undo the other's tuning: give both the same profile and allowedVirtualization, or tune the host with one TunedServer`,
+    );
+  }
+}
+
+/** TunedServers by host, per app: one machine gets one tuning. */
+const TUNED_HOSTS = new WeakMap<object, Map<string, TunedServer>>();
+
+/** What two TunedServers would write differently: sysctl file, values, accepted machine types (at most three). */
+function tuningDifferences(there: TunedServer, here: TunedServer): string[] {
+  const out: string[] = [];
+  if (there.profile.filePath !== here.profile.filePath) out.push(`${there.profile.filePath} there, ${here.profile.filePath} here`);
+  const a = there.profile.values();
+  const b = here.profile.values();
+  for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    if (a[key] !== b[key]) out.push(`${key} ${a[key] ?? 'unset'} there, ${b[key] ?? 'unset'} here`);
+  }
+  const machines = (s: TunedServer) => s.allowedVirtualization.join(', ');
+  if (machines(there) !== machines(here)) out.push(`allowedVirtualization ${machines(there)} there, ${machines(here)} here`);
+  return out.slice(0, 3);
 }
 

@@ -1,5 +1,6 @@
+import { Token } from 'cdktf';
 import { IConstruct } from 'constructs';
-import { InvalidInputError } from '../renderers/invalid-input';
+import { InvalidInputError, requireOneOf } from '../renderers/invalid-input';
 
 /** A bad input found at synth, reported with the construct that received it. */
 export class ConstructValidationError extends Error {
@@ -25,4 +26,13 @@ export function withPath<T>(scope: IConstruct, build: () => T): T {
     if (e instanceof InvalidInputError) fail(scope, e.message);
     throw e;
   }
+}
+
+/**
+ * Fails unless `value` is one of `allowed`: for union-typed props (`virtualization`, booleans...) that
+ * JavaScript callers and parsed files can set to anything. `undefined` (the default) and tokens pass.
+ */
+export function checkOneOf<T extends string | number | boolean>(scope: IConstruct, setting: string, value: T | undefined, allowed: readonly T[]): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  withPath(scope, () => requireOneOf(setting, value, allowed));
 }

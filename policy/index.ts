@@ -1,6 +1,8 @@
 import { Aspects, TerraformStack } from 'cdktf';
 // Custom synthesis is cdktf's hook for writing files beside the stacks (TerraformAsset uses it).
 import { addCustomSynthesis } from 'cdktf/lib/synthesize/synthesizer';
+// The error cdktf throws for failed validations, so a policy failure reads like any other.
+import { stackValidationFailure } from 'cdktf/lib/errors';
 import { IConstruct } from 'constructs';
 import { fail } from '../constructs/validation';
 import { PathSuppression, PolicyPack, PolicyPackOptions, formatErrors } from './pack';
@@ -11,6 +13,8 @@ export * from './rules';
 export * from './pack';
 export * from './suppressions';
 export * from './jurisdiction';
+export * from './redundancy';
+export * from './iso-3166';
 
 /** Options of `applyPolicy`. */
 export interface PolicyOptions extends PolicyPackOptions {
@@ -30,7 +34,8 @@ const APPLIED = Symbol.for('cdktf-kvm-microservices/policy/applied');
  *
  * - the pack runs as an Aspect on each stack, so findings appear as `Annotations` with their rule id;
  * - each stack gets a validation that checks every covered stack (and runs the other stacks'
- *   construct validations), so an error anywhere stops `app.synth()` before the first stack is written.
+ *   construct validations), so an error anywhere stops `app.synth()` before the first stack is written,
+ *   each error labelled with its own construct path (`[staging/gateway] [rule-id] ...`).
  *   cdktf runs validations before it writes a stack, and always throws on failed validations, whereas
  *   error annotations only stop a plain `app.synth()` and are merely printed by `cdktf synth`;
  * - on a successful synth, `policy-report.json` (suppressions and warnings) is written beside the stacks.
@@ -63,12 +68,14 @@ export function applyPolicy(scope: IConstruct, options: PolicyOptions = {}): Pol
         if (validating) return [];
         validating = true;
         try {
-          const errors = formatErrors(stacks.flatMap((s) => pack.check(s)));
-          for (const other of stacks) {
-            if (other === stack) continue; // cdktf runs this stack's own validations itself
-            for (const node of other.node.findAll()) errors.push(...node.node.validate().map((e) => `${node.node.path}: ${e}`));
-          }
-          return errors;
+          const findings = new Map(stacks.map((s) => [s, formatErrors(pack.check(s))]));
+          const elsewhere = stacks.filter((s) => s !== stack).map((s) => constructErrors(s));
+          if ([...findings.values(), ...elsewhere].every((errors) => errors.length === 0)) return []; // cdktf runs this stack's own
+          // cdktf would label everything returned here with this stack's path: throw, each error labelled
+          // with its own construct path, in cdktf's format. This stack's validation runs first, so the
+          // error lists everything before any stack is written.
+          const errors = stacks.flatMap((s) => [...constructErrors(s), ...findings.get(s)!]);
+          throw stackValidationFailure(errors.join('\n  '));
         } finally {
           validating = false;
         }
@@ -77,4 +84,9 @@ export function applyPolicy(scope: IConstruct, options: PolicyOptions = {}): Pol
     addCustomSynthesis(stack, { onSynthesize: (session) => pack.writeReport(session.outdir, stacks) });
   }
   return pack;
+}
+
+/** The failed construct validations under a stack, each labelled with its construct path. */
+function constructErrors(stack: TerraformStack): string[] {
+  return stack.node.findAll().flatMap((node) => node.node.validate().map((e) => `[${node.node.path}] ${e}`));
 }

@@ -1,6 +1,8 @@
 import { IConstruct } from 'constructs';
 import { fail } from '../constructs/validation';
 import { quote } from '../renderers/invalid-input';
+import { attach, nearestAttached } from './attached';
+import { whyNotCountryCode } from './iso-3166';
 
 const CODE = /^[A-Z]{2}$/;
 const JURISDICTION = Symbol.for('cdktf-kvm-microservices/policy/jurisdiction');
@@ -9,7 +11,8 @@ const JURISDICTION = Symbol.for('cdktf-kvm-microservices/policy/jurisdiction');
  * Where machines are and where they may be, for the `data-residency` rule. `set` declares the
  * jurisdiction of a construct and everything under it (a host, or a whole stack whose hosts are all in
  * one country); `allowOnly` declares the jurisdictions the hosts under a scope (an environment) must be
- * in. Codes are ISO 3166-1 alpha-2, e.g. 'NO' for Norway (Personopplysningsloven).
+ * in. Codes are assigned ISO 3166-1 alpha-2 country codes (`ISO_3166_ALPHA2`), e.g. 'NO' for Norway
+ * (Personopplysningsloven).
  *
  * ```ts
  * Jurisdiction.of(prodStack).allowOnly(['NO']);
@@ -19,11 +22,7 @@ const JURISDICTION = Symbol.for('cdktf-kvm-microservices/policy/jurisdiction');
 export class Jurisdiction {
   /** The jurisdiction record of a construct (created on first use). */
   static of(scope: IConstruct): Jurisdiction {
-    const holder = scope as unknown as { [JURISDICTION]?: Jurisdiction };
-    if (holder[JURISDICTION] === undefined) {
-      Object.defineProperty(scope, JURISDICTION, { value: new Jurisdiction(scope), enumerable: false });
-    }
-    return holder[JURISDICTION]!;
+    return attach(scope, JURISDICTION, () => new Jurisdiction(scope));
   }
 
   private code?: string;
@@ -60,12 +59,7 @@ export class Jurisdiction {
   }
 
   private nearest<T>(pick: (j: Jurisdiction) => T | undefined): T | undefined {
-    for (const c of [...this.scope.node.scopes].reverse()) {
-      const j = (c as unknown as { [JURISDICTION]?: Jurisdiction })[JURISDICTION];
-      const v = j === undefined ? undefined : pick(j);
-      if (v !== undefined) return v;
-    }
-    return undefined;
+    return nearestAttached(this.scope, JURISDICTION, pick);
   }
 }
 
@@ -73,4 +67,6 @@ function checkCode(scope: IConstruct, what: string, code: string): void {
   if (typeof code !== 'string' || !CODE.test(code)) {
     fail(scope, `${what} ${quote(code)} must be an ISO 3166-1 alpha-2 country code in capitals, e.g. 'NO' for Norway`);
   }
+  const why = whyNotCountryCode(code);
+  if (why !== undefined) fail(scope, `${what} ${why}`);
 }

@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Annotations, IAspect, TerraformStack } from 'cdktf';
 import { IConstruct } from 'constructs';
+import { InvalidInputError, requireOneOf } from '../renderers/invalid-input';
 import { PolicyContext, PolicyLevel, PolicyRule } from './rule';
+import { Redundancy } from './redundancy';
 import { ALL_RULES } from './rules';
 import { DeclaredSuppression, Suppressions } from './suppressions';
 
@@ -14,8 +16,9 @@ export interface PolicyPackOptions {
    */
   readonly rules?: readonly PolicyRule[];
   /**
-   * Environments (stack names) where single points of failure are errors (`gateway-redundant-pool`).
-   * @default ['staging', 'prod']
+   * Environments (stack names) where single points of failure are errors (`gateway-redundant-pool`),
+   * besides those that declare it with `Redundancy.of(stack).require()`.
+   * @default [] (only the environments that declare it)
    */
   readonly redundantEnvironments?: readonly string[];
   /**
@@ -70,11 +73,11 @@ export interface PolicyReport {
 /** The file the report is written to, beside the synthesized stacks (`cdktf.out/policy-report.json`). */
 export const POLICY_REPORT_FILE = 'policy-report.json';
 
-/** The error lines of unsuppressed error findings, as validations report them. */
+/** The error lines of unsuppressed error findings, each labelled with its own construct path as cdktf labels validation errors. */
 export function formatErrors(findings: readonly PolicyFinding[]): string[] {
   return findings
     .filter((f) => f.level === 'error' && f.suppressedBy === undefined)
-    .map((f) => `${f.constructPath}: [${f.ruleId}] ${f.message}`);
+    .map((f) => `[${f.constructPath}] [${f.ruleId}] ${f.message}`);
 }
 
 /**
@@ -93,11 +96,15 @@ export class PolicyPack implements IAspect {
 
   constructor(options: PolicyPackOptions = {}) {
     this.rules = options.rules ?? ALL_RULES;
-    this.redundantEnvironments = options.redundantEnvironments ?? ['staging', 'prod'];
+    this.redundantEnvironments = options.redundantEnvironments ?? [];
     this.allowedJurisdictions = options.allowedJurisdictions ?? {};
+    for (const rule of this.rules) {
+      requireOneOf(`policy rule '${rule.id}' level`, rule.level, ['error', 'warning']);
+      if (typeof rule.check !== 'function') throw new InvalidInputError(`policy rule '${rule.id}' has no check function; give it check(node, context) returning its findings`);
+    }
     const ids = this.rules.map((r) => r.id);
     const twice = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (twice !== undefined) throw new Error(`policy rule id '${twice}' is used by two rules; give every rule its own id`);
+    if (twice !== undefined) throw new InvalidInputError(`policy rule id '${twice}' is used by two rules; give every rule its own id`);
   }
 
   /** Runs every rule on `node` (once) and annotates it with the unsuppressed findings. */
@@ -108,9 +115,11 @@ export class PolicyPack implements IAspect {
       this.results.set(node, []);
       return;
     }
+    const redundancy = Redundancy.of(node);
     const context: PolicyContext = {
       environment: stack.node.id,
-      requiresRedundancy: this.redundantEnvironments.includes(stack.node.id),
+      requiresRedundancy: redundancy.required || this.redundantEnvironments.includes(stack.node.id),
+      redundancyReason: redundancy.reason,
       allowedJurisdictions: this.allowedJurisdictions[stack.node.id],
     };
     const findings: PolicyFinding[] = [];

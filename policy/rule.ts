@@ -16,8 +16,16 @@ export interface Finding {
 export interface PolicyContext {
   /** Name of the stack (environment) the construct belongs to. */
   readonly environment: string;
-  /** Whether this environment must not have single points of failure (staging and prod by default). */
+  /**
+   * Whether this environment must not have single points of failure: it declares so with
+   * `Redundancy.of(scope).require()`, or the pack's `redundantEnvironments` lists it.
+   */
   readonly requiresRedundancy: boolean;
+  /**
+   * Why redundancy is required, as given to `Redundancy.of(scope).require(reason)`.
+   * @default undefined: no reason given
+   */
+  readonly redundancyReason?: string;
   /**
    * Jurisdictions (ISO 3166-1 alpha-2 codes) the environment's hosts must be in.
    * @default undefined: no data-residency requirement

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { fail } from '../constructs/validation';
 import { quote } from '../renderers/invalid-input';
+import { attach, attachedTo, nearestAttached } from './attached';
 
 /** The shortest reason a suppression accepts: enough for a sentence that says why, not just "ok". */
 export const MIN_REASON_LENGTH = 20;
@@ -35,29 +36,20 @@ const SUPPRESSIONS = Symbol.for('cdktf-kvm-microservices/policy/suppressions');
 export class Suppressions {
   /** The suppressions of a construct (created on first use). */
   static of(scope: IConstruct): Suppressions {
-    const holder = scope as unknown as { [SUPPRESSIONS]?: Suppressions };
-    if (holder[SUPPRESSIONS] === undefined) {
-      Object.defineProperty(scope, SUPPRESSIONS, { value: new Suppressions(scope), enumerable: false });
-    }
-    return holder[SUPPRESSIONS]!;
+    return attach(scope, SUPPRESSIONS, () => new Suppressions(scope));
   }
 
   /** The suppression of `ruleId` that covers `node`: its own, or the nearest ancestor's. */
   static find(node: IConstruct, ruleId: string): DeclaredSuppression | undefined {
-    for (const scope of [...node.node.scopes].reverse()) {
-      const own = (scope as unknown as { [SUPPRESSIONS]?: Suppressions })[SUPPRESSIONS];
-      const match = own?.list.find((s) => s.ruleId === ruleId);
-      if (match !== undefined) return { ...match, scope };
-    }
-    return undefined;
+    return nearestAttached<Suppressions, DeclaredSuppression>(node, SUPPRESSIONS, (own, scope) => {
+      const match = own.list.find((s) => s.ruleId === ruleId);
+      return match === undefined ? undefined : { ...match, scope };
+    });
   }
 
   /** Every suppression declared on `root` or below it. */
   static declaredUnder(root: IConstruct): DeclaredSuppression[] {
-    return root.node.findAll().flatMap((scope) => {
-      const own = (scope as unknown as { [SUPPRESSIONS]?: Suppressions })[SUPPRESSIONS];
-      return (own?.list ?? []).map((s) => ({ ...s, scope }));
-    });
+    return root.node.findAll().flatMap((scope) => (attachedTo<Suppressions>(scope, SUPPRESSIONS)?.list ?? []).map((s) => ({ ...s, scope })));
   }
 
   private readonly list: Suppression[] = [];

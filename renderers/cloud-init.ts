@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { stringify } from 'yaml';
-import { InvalidInputError, quote } from './invalid-input';
+import { InvalidInputError, quote, requireOneOf } from './invalid-input';
 import { shellCommand, shellQuote } from './shell';
 import { SysctlProfile } from './sysctl-profile';
 
@@ -9,6 +9,9 @@ export const PREFLIGHT_PATH = '/usr/local/sbin/docker-host-preflight';
 
 const SSH_KEY_TYPES = ['ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521'];
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+// Control, format (bidi overrides, zero-width), private-use, unassigned and line/paragraph separator characters.
+const INVISIBLE = /[\p{C}\p{Zl}\p{Zp}]/u;
+const INVISIBLE_ALL = /[\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/gu;
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 // Virtual machine ids printed by `systemd-detect-virt --vm`; 'none' is bare metal.
@@ -17,6 +20,7 @@ const VM_IDS = ['none', 'kvm', 'amazon', 'qemu', 'bochs', 'xen', 'uml', 'vmware'
 /**
  * Checks an OpenSSH public key line (`<type> <base64> [comment]`): the type is ssh-ed25519, ssh-rsa or
  * ecdsa-sha2-nistp256/384/521, the body is base64 and starts with that same type, and it is one line.
+ * The comment may hold letters of any language (`jörg@example.no`), but no control or invisible characters.
  * Returns the key; throws `InvalidInputError` naming `setting` otherwise. A private key is refused
  * without echoing it.
  */
@@ -24,14 +28,27 @@ export function validateSshPublicKey(key: string, setting = 'SSH public key'): s
   if (/PRIVATE KEY/.test(key)) {
     throw new InvalidInputError(`${setting} is a private key (value not shown); pass the public key, the contents of the .pub file`);
   }
-  const shown = quote(key.length > 48 ? `${key.slice(0, 48)}...` : key);
-  const match = /^(\S+) (\S+)(?: ([\x20-\x7e]*))?$/.exec(key);
-  if (match === null) {
+  const shown = visible(key.length > 48 ? `${key.slice(0, 48)}...` : key);
+  if (/[\r\n]/.test(key)) {
     throw new InvalidInputError(`${setting} ${shown} must be one line: "<type> <base64 body> [comment]", as in a .pub file`);
   }
-  const [, type, body] = match;
+  const match = /^(\S+) (\S+)(?: (.*))?$/su.exec(key);
+  if (match === null) {
+    throw new InvalidInputError(`${setting} ${shown} must be "<type> <base64 body> [comment]" with single spaces between the parts, as in a .pub file`);
+  }
+  const [, type, body, comment = ''] = match;
+  // The comment is free text to OpenSSH and cloud-init: letters of any language are fine (UTF-8);
+  // control and invisible characters are not, they could hide what the line says.
+  const hidden = INVISIBLE.exec(comment);
+  if (hidden !== null) {
+    const code = `U+${hidden[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    const kind = /\p{Cc}/u.test(hidden[0]) ? 'the control character' : 'the invisible character';
+    throw new InvalidInputError(
+      `${setting} ${shown} has ${kind} ${code} in its comment; remove it (letters of any language are fine in a comment, e.g. "jörg@example.no")`,
+    );
+  }
   if (!SSH_KEY_TYPES.includes(type)) {
-    throw new InvalidInputError(`${setting} ${shown} has type ${quote(type)}; use an ${SSH_KEY_TYPES.join(', ')} public key`);
+    throw new InvalidInputError(`${setting} ${shown} has type ${visible(type)}; use an ${SSH_KEY_TYPES.join(', ')} public key`);
   }
   const blob = BASE64.test(body) && body.length % 4 === 0 ? Buffer.from(body, 'base64') : undefined;
   const embedded = blob !== undefined && blob.length >= 4 ? blob.subarray(4, 4 + blob.readUInt32BE(0)).toString('latin1') : undefined;
@@ -43,6 +60,12 @@ export function validateSshPublicKey(key: string, setting = 'SSH public key'): s
   return key;
 }
 
+// Quotes a value for a message with invisible characters (bidi overrides, zero-width spaces) escaped,
+// so the message shows what is really there.
+function visible(text: string): string {
+  return quote(text).replace(INVISIBLE_ALL, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+}
+
 /** Options of the preflight check. */
 export interface PreflightOptions {
   /**
@@ -51,16 +74,32 @@ export interface PreflightOptions {
    * @default ['kvm']
    */
   readonly allowedVirtualization?: readonly string[];
+  /**
+   * Kernel parameters that must exist under /proc/sys (the sysctl profile's keys): `sysctl --system`
+   * skips a missing one with exit 0, so the preflight stops instead. `CloudInitConfig` and
+   * `tuningScript` always check their profile's keys.
+   * @default [] (none checked)
+   */
+  readonly sysctlKeys?: readonly string[];
 }
+
+const SYSCTL_KEY = /^[a-z][a-z0-9_]*(\.[A-Za-z0-9_-]+)+$/;
 
 /**
  * A POSIX shell script that fails loudly (exit 1, the reason on stderr, which cloud-init copies to the
  * console and `/var/log/cloud-init-output.log`) when the host cannot run Docker: a kernel older than
- * 3.10, an OpenVZ or other container, or a machine type outside `allowedVirtualization`. Both routes
- * (cloud-init and `TunedServer` over SSH) install it at `PREFLIGHT_PATH` and run it before tuning.
+ * 3.10, an OpenVZ or other container, a machine type outside `allowedVirtualization`, or a kernel
+ * without one of `sysctlKeys`. Both routes (cloud-init and `TunedServer` over SSH) install it at
+ * `PREFLIGHT_PATH` and run it before tuning.
  */
 export function preflightScript(options: PreflightOptions = {}): string {
   const allowed = options.allowedVirtualization ?? ['kvm'];
+  const sysctlKeys = options.sysctlKeys ?? [];
+  for (const key of sysctlKeys) {
+    if (typeof key !== 'string' || !SYSCTL_KEY.test(key)) {
+      throw new InvalidInputError(`sysctlKeys entry ${quote(key)} is not a sysctl name; give dotted names such as "net.core.somaxconn"`);
+    }
+  }
   if (allowed.length === 0) {
     throw new InvalidInputError('allowedVirtualization [] accepts no machine at all; list at least one, such as "kvm"');
   }
@@ -74,7 +113,8 @@ export function preflightScript(options: PreflightOptions = {}): string {
   const expected = allowed.join(' or ');
   return `#!/bin/sh
 # Preflight for a Docker host (generated by cdktf-kvm-microservices): fails, saying why, on a kernel
-# older than 3.10 or on a machine that is not a ${expected} virtual machine.
+# older than 3.10, on a machine that is not a ${expected} virtual machine, or on a kernel without a
+# parameter of the sysctl profile.
 set -eu
 fail() {
   echo "preflight failed: $*" >&2
@@ -108,7 +148,19 @@ case "$vm" in
   ${allowed.join(' | ')}) ;;
   *) fail "machine type is '$vm', expected ${expected}: Docker and kernel tuning need a machine with its own kernel; run this on a KVM virtual machine, or add '$vm' to allowedVirtualization" ;;
 esac
-echo "preflight ok: kernel $kernel, machine type $vm"
+${sysctlKeys.length === 0 ? '' : sysctlKeyCheck(sysctlKeys)}echo "preflight ok: kernel $kernel, machine type $vm"
+`;
+}
+
+// sysctl --system skips a key the kernel does not have and still exits 0: look for each one first.
+function sysctlKeyCheck(keys: readonly string[]): string {
+  return `missing=
+for key in ${keys.map(shellQuote).join(' ')}; do
+  [ -e "/proc/sys/$(echo "$key" | tr . /)" ] || missing="$missing $key"
+done
+if [ -n "$missing" ]; then
+  fail "kernel $kernel has no sysctl$missing (nothing under /proc/sys): sysctl --system would skip it without an error and the tuning would not happen; remove it from the sysctl profile, or load the kernel module that provides it at boot (/etc/modules-load.d)"
+fi
 `;
 }
 
@@ -127,7 +179,7 @@ export interface HostSetupOptions {
  */
 export function hostSetupCommands(options: HostSetupOptions = {}): string[] {
   const commands = [PREFLIGHT_PATH, 'sysctl --system'];
-  if (options.installDockerIfMissing ?? false) {
+  if (requireOneOf('installDockerIfMissing', options.installDockerIfMissing ?? false, [true, false])) {
     commands.push(
       [
         'if ! command -v dockerd >/dev/null 2>&1; then',
@@ -150,7 +202,7 @@ export function hostSetupCommands(options: HostSetupOptions = {}): string[] {
 }
 
 /** Options of `tuningScript`. */
-export interface TuningScriptOptions extends PreflightOptions, HostSetupOptions {
+export interface TuningScriptOptions extends Omit<PreflightOptions, 'sysctlKeys'>, HostSetupOptions {
   /** The kernel parameters to write and apply. */
   readonly profile: SysctlProfile;
 }
@@ -162,7 +214,7 @@ export interface TuningScriptOptions extends PreflightOptions, HostSetupOptions 
  * nothing the second time.
  */
 export function tuningScript(options: TuningScriptOptions): string {
-  const preflight = preflightScript(options);
+  const preflight = preflightScript({ ...options, sysctlKeys: options.profile.keys() });
   const lines = [
     '#!/bin/sh',
     '# Tunes this host for Docker microservices (generated by cdktf-kvm-microservices); safe to re-run.',
@@ -191,7 +243,7 @@ export function tuningScript(options: TuningScriptOptions): string {
 }
 
 /** Construction properties of `CloudInitConfig`. */
-export interface CloudInitConfigProps extends PreflightOptions {
+export interface CloudInitConfigProps extends Omit<PreflightOptions, 'sysctlKeys'> {
   /** Public keys allowed to log in as the admin user (OpenSSH `.pub` lines); at least one. */
   readonly sshAuthorizedKeys: readonly string[];
   /** The admin user: no password, login by SSH key only, passwordless sudo, member of `docker`. @default 'admin' */
@@ -266,7 +318,7 @@ export class CloudInitConfig {
     this.sshAuthorizedKeys = props.sshAuthorizedKeys.map((key, i) => validateSshPublicKey(key, `sshAuthorizedKeys[${i}]`));
     this.profile = props.profile ?? new SysctlProfile();
     this.allowedVirtualization = props.allowedVirtualization ?? ['kvm'];
-    this.preflight = preflightScript({ allowedVirtualization: this.allowedVirtualization });
+    this.preflight = preflightScript({ allowedVirtualization: this.allowedVirtualization, sysctlKeys: this.profile.keys() });
     if (props.hostname !== undefined) {
       const labels = props.hostname.split('.');
       if (props.hostname.length > 253 || !labels.every((label) => HOST_LABEL.test(label))) {

@@ -14,3 +14,15 @@ export class InvalidInputError extends Error {
 export function quote(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
+
+/**
+ * Checks a value that TypeScript types as a union of literals (`'kvm' | 'qemu'`, a boolean) but that
+ * JavaScript callers and parsed files can give as anything. Returns it; throws `InvalidInputError`
+ * naming `setting`, the value and the allowed values otherwise.
+ */
+export function requireOneOf<T extends string | number | boolean>(setting: string, value: unknown, allowed: readonly T[]): T {
+  if ((allowed as readonly unknown[]).includes(value)) return value as T;
+  const choices = allowed.length === 2 && allowed.every((a) => typeof a === 'boolean') ? 'true or false' : `one of ${allowed.map(quote).join(', ')}`;
+  const shown = typeof value === 'object' && value !== null ? JSON.stringify(value) : quote(value);
+  throw new InvalidInputError(`${setting} ${shown} must be ${choices}`);
+}

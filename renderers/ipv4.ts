@@ -64,3 +64,15 @@ export function isUsableHost(net: Ipv4Network, address: string): boolean {
 export function hostAt(net: Ipv4Network, offset: number): string {
   return formatIpv4(parseIpv4('network', net.network) + offset);
 }
+
+/** `network/prefix` of a parsed network (`192.168.150.0/24`). */
+export function formatCidr(net: Ipv4Network): string {
+  return `${net.network}/${net.prefix}`;
+}
+
+/** Whether two networks share at least one address (one contains the other, as CIDR blocks never cross). */
+export function ipv4Overlap(a: Ipv4Network, b: Ipv4Network): boolean {
+  const start = (n: Ipv4Network) => parseIpv4('network', n.network);
+  const end = (n: Ipv4Network) => start(n) + 2 ** (32 - n.prefix) - 1;
+  return start(a) <= end(b) && start(b) <= end(a);
+}

@@ -1,104 +1,7 @@
-import { InvalidInputError, quote } from './invalid-input';
+import { InvalidInputError, quote, requireOneOf } from './invalid-input';
+import { PortRange, SYSCTL_KEY_SPECS as SPECS, SysctlKey, SysctlKeySpec, SysctlSettings, checkExtraKeyExists, isKnownSysctlKey as isKnownKey } from './sysctl-keys';
 
-/** A port range, both ends inclusive: `[low, high]`. */
-export type PortRange = readonly [low: number, high: number];
-
-/**
- * The kernel parameters `SysctlProfile` knows, by their sysctl names. Each one exists in
- * `/proc/sys` of a current Linux kernel; see `SysctlProfile.describe()` for ranges and namespacing.
- */
-export interface SysctlSettings {
-  /** Longest accept queue a listening socket may ask for (caps nginx's `listen ... backlog=`). */
-  readonly 'net.core.somaxconn'?: number;
-  /** Packets queued on input when an interface receives faster than the kernel processes. */
-  readonly 'net.core.netdev_max_backlog'?: number;
-  /** Reuse TIME_WAIT sockets for new outgoing connections: 0 off, 1 on, 2 loopback only. */
-  readonly 'net.ipv4.tcp_tw_reuse'?: 0 | 1 | 2;
-  /** TCP timestamps (RFC 7323): 0 off, 1 on, 2 on without random offsets. Reuse needs them. */
-  readonly 'net.ipv4.tcp_timestamps'?: 0 | 1 | 2;
-  /** Ports the kernel picks from for outgoing connections, `[low, high]`. */
-  readonly 'net.ipv4.ip_local_port_range'?: PortRange;
-  /** Ports (or `[low, high]` ranges) never handed out for outgoing connections: keep services' ports free. */
-  readonly 'net.ipv4.ip_local_reserved_ports'?: readonly (number | PortRange)[];
-  /** Seconds an orphaned connection stays in FIN_WAIT_2. */
-  readonly 'net.ipv4.tcp_fin_timeout'?: number;
-  /** Half-open connections remembered per listener (SYN queue). */
-  readonly 'net.ipv4.tcp_max_syn_backlog'?: number;
-  /** Most TIME_WAIT sockets held at once; beyond it they are destroyed early. */
-  readonly 'net.ipv4.tcp_max_tw_buckets'?: number;
-  /** SYN cookies when the SYN queue overflows: 0 off, 1 on overflow, 2 always. */
-  readonly 'net.ipv4.tcp_syncookies'?: 0 | 1 | 2;
-  /** Seconds of idleness before the first TCP keepalive probe. */
-  readonly 'net.ipv4.tcp_keepalive_time'?: number;
-  /** Seconds between TCP keepalive probes. */
-  readonly 'net.ipv4.tcp_keepalive_intvl'?: number;
-  /** Unanswered keepalive probes before a connection is dropped. */
-  readonly 'net.ipv4.tcp_keepalive_probes'?: number;
-  /** Reset the congestion window after idleness: 0 keeps long-lived upstream connections fast. */
-  readonly 'net.ipv4.tcp_slow_start_after_idle'?: 0 | 1;
-  /** Route packets between interfaces: Docker's bridge networking needs 1. */
-  readonly 'net.ipv4.ip_forward'?: 0 | 1;
-  /** Open files system-wide. */
-  readonly 'fs.file-max'?: number;
-  /** Open files a single process may raise its limit to. */
-  readonly 'fs.nr_open'?: number;
-  /** Inotify watches per user (file watchers in containers share the host's). */
-  readonly 'fs.inotify.max_user_watches'?: number;
-  /** How eagerly the kernel swaps anonymous memory, 0..100. */
-  readonly 'vm.swappiness'?: number;
-  /** Memory map areas a process may have (Elasticsearch wants 262144). */
-  readonly 'vm.max_map_count'?: number;
-}
-
-/** A known sysctl key. */
-export type SysctlKey = keyof SysctlSettings;
-
-/** What `SysctlProfile` knows about one kernel parameter. */
-export interface SysctlKeySpec {
-  /** `int` (one integer), `portRange` (two ports), `portList` (ports and ranges). */
-  readonly kind: 'int' | 'portRange' | 'portList';
-  /** Smallest accepted value (for `int`). */
-  readonly min?: number;
-  /** Largest accepted value (for `int`). */
-  readonly max?: number;
-  /** What each value means, for keys that are really enumerations. */
-  readonly meaning?: string;
-  /** True when each network namespace has its own value: host settings do not reach containers. */
-  readonly namespaced: boolean;
-  /** One-line comment written above the key in the rendered file. */
-  readonly comment: string;
-}
-
-const INT_MAX = 2147483647;
-
-// Namespaced = visible and writable inside a fresh network namespace (checked against the running
-// kernel by __tests__/integration/sysctl-keys.test.ts), which is also what `docker run --sysctl` accepts.
-const SPECS: { readonly [K in SysctlKey]-?: SysctlKeySpec } = {
-  'fs.file-max': { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER, namespaced: false, comment: 'Max open files (system-wide)' },
-  'fs.inotify.max_user_watches': { kind: 'int', min: 1, max: INT_MAX, namespaced: false, comment: 'Inotify watches per user' },
-  // sysctl_nr_open_max on 64-bit kernels.
-  'fs.nr_open': { kind: 'int', min: 64, max: 1073741816, namespaced: false, comment: 'Max open files per process' },
-  'net.core.netdev_max_backlog': { kind: 'int', min: 1, max: INT_MAX, namespaced: false, comment: 'Input packets queued per CPU' },
-  // Backlogs were 16 bits before Linux 4.1; staying within that keeps the value portable.
-  'net.core.somaxconn': { kind: 'int', min: 1, max: 65535, namespaced: true, comment: 'Allow more connections to queue up' },
-  'net.ipv4.ip_forward': { kind: 'int', min: 0, max: 1, meaning: '0 off, 1 on', namespaced: true, comment: 'Forward packets between interfaces (Docker bridge networking)' },
-  'net.ipv4.ip_local_port_range': { kind: 'portRange', namespaced: true, comment: 'Increase local port range for outgoing connections' },
-  'net.ipv4.ip_local_reserved_ports': { kind: 'portList', namespaced: true, comment: 'Ports never used for outgoing connections' },
-  'net.ipv4.tcp_fin_timeout': { kind: 'int', min: 1, max: INT_MAX, namespaced: true, comment: 'Seconds in FIN_WAIT_2 for orphaned connections' },
-  // Socket option limits (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT).
-  'net.ipv4.tcp_keepalive_intvl': { kind: 'int', min: 1, max: 32767, namespaced: true, comment: 'Seconds between keepalive probes' },
-  'net.ipv4.tcp_keepalive_probes': { kind: 'int', min: 1, max: 127, namespaced: true, comment: 'Keepalive probes before dropping a connection' },
-  'net.ipv4.tcp_keepalive_time': { kind: 'int', min: 1, max: 32767, namespaced: true, comment: 'Seconds idle before the first keepalive probe' },
-  'net.ipv4.tcp_max_syn_backlog': { kind: 'int', min: 1, max: INT_MAX, namespaced: true, comment: 'Half-open connections remembered per listener' },
-  'net.ipv4.tcp_max_tw_buckets': { kind: 'int', min: 1, max: INT_MAX, namespaced: true, comment: 'Max sockets in TIME_WAIT' },
-  'net.ipv4.tcp_slow_start_after_idle': { kind: 'int', min: 0, max: 1, meaning: '0 off, 1 on', namespaced: true, comment: 'Restart slow start after idleness' },
-  'net.ipv4.tcp_syncookies': { kind: 'int', min: 0, max: 2, meaning: '0 off, 1 on SYN queue overflow, 2 always', namespaced: true, comment: 'SYN cookies' },
-  'net.ipv4.tcp_timestamps': { kind: 'int', min: 0, max: 2, meaning: '0 off, 1 on, 2 on without random offsets', namespaced: true, comment: 'TCP timestamps (needed by TIME_WAIT reuse)' },
-  'net.ipv4.tcp_tw_reuse': { kind: 'int', min: 0, max: 2, meaning: '0 off, 1 on, 2 loopback only', namespaced: true, comment: 'Reuse TIME_WAIT sockets (critical for nginx proxying to microservices)' },
-  'vm.max_map_count': { kind: 'int', min: 1, max: INT_MAX, namespaced: false, comment: 'Memory map areas per process' },
-  // 200 is accepted since Linux 5.8; 100 works on every kernel Docker supports.
-  'vm.swappiness': { kind: 'int', min: 0, max: 100, namespaced: false, comment: 'Swap tendency (0..100)' },
-};
+export type { PortRange, SysctlKey, SysctlKeySpec, SysctlSettings } from './sysctl-keys';
 
 /** The article's values: a host with thousands of short-lived connections behind an nginx gateway. */
 export const ARTICLE_SYSCTL_PRESET: SysctlSettings = Object.freeze({
@@ -121,8 +24,10 @@ export interface SysctlProfileProps {
   /** Values merged over the preset; a key set to `undefined` removes it from the preset. @default {} */
   readonly overrides?: SysctlSettings;
   /**
-   * Kernel parameters this profile does not model, by sysctl name. Only their syntax is checked (names
-   * like `kernel.pid_max`, single-line printable values); they are never treated as per-namespace.
+   * Kernel parameters this profile does not model, by sysctl name. Their syntax is checked (names like
+   * `kernel.pid_max`, single-line printable values), keys no kernel has are refused (outside /proc/sys,
+   * removed from Linux, or a typo of a known key), and the preflight stops on a machine whose kernel
+   * lacks one; they are never treated as per-namespace.
    * @default {}
    */
   readonly extra?: Readonly<Record<string, string | number>>;
@@ -132,6 +37,8 @@ export interface SysctlProfileProps {
 
 type SysctlValue = number | PortRange | readonly (number | PortRange)[];
 
+// What ip_local_port_range is on current kernels when the profile does not set it.
+const KERNEL_DEFAULT_PORT_RANGE: PortRange = [32768, 60999];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const EXTRA_KEY = /^[a-z][a-z0-9_]*(\.[A-Za-z0-9_-]+)+$/;
 const EXTRA_VALUE = /^[\x21-\x7e]+( [\x21-\x7e]+)*$/;
@@ -172,7 +79,7 @@ export class SysctlProfile {
       );
     }
     this.filePath = `/etc/sysctl.d/${this.name}.conf`;
-    this.hostRunsDocker = props.hostRunsDocker ?? true;
+    this.hostRunsDocker = requireOneOf('hostRunsDocker', props.hostRunsDocker ?? true, [true, false]);
 
     const merged: Record<string, unknown> = { ...(props.preset ?? ARTICLE_SYSCTL_PRESET), ...(props.overrides ?? {}) };
     this.known = new Map();
@@ -202,6 +109,11 @@ export class SysctlProfile {
    */
   get somaxconn(): number | undefined {
     return this.known.get('net.core.somaxconn') as number | undefined;
+  }
+
+  /** Every key the profile sets, sorted: what the preflight looks for under /proc/sys. */
+  keys(): string[] {
+    return Object.keys(this.values());
   }
 
   /** Every parameter the profile sets, as the strings written to the file, sorted by key. */
@@ -274,17 +186,32 @@ export class SysctlProfile {
         `net.ipv4.tcp_tw_reuse ${reuse} has no effect with net.ipv4.tcp_timestamps 0: TIME_WAIT reuse relies on TCP timestamps to tell old segments from new ones; set net.ipv4.tcp_timestamps to 1 or net.ipv4.tcp_tw_reuse to 0`,
       );
     }
+    this.checkEphemeralPortsLeft();
     if (this.hostRunsDocker && this.known.get('net.ipv4.ip_forward') === 0) {
       throw new InvalidInputError(
         'net.ipv4.ip_forward 0 breaks container networking on a host that runs Docker (containers on bridge networks cannot reach anything outside the host); remove the key (Docker sets it to 1) or set hostRunsDocker to false',
       );
     }
   }
-}
 
-// Own properties only: 'toString' and friends are not sysctl keys.
-function isKnownKey(key: string): key is SysctlKey {
-  return Object.prototype.hasOwnProperty.call(SPECS, key);
+  // Reserved ports are never handed out for outgoing connections: reserving the whole ephemeral range
+  // makes every connect() without an explicit source port fail (EADDRNOTAVAIL).
+  private checkEphemeralPortsLeft(): void {
+    const reserved = this.known.get('net.ipv4.ip_local_reserved_ports') as readonly (number | PortRange)[] | undefined;
+    if (reserved === undefined) return;
+    const range = this.known.get('net.ipv4.ip_local_port_range') as PortRange | undefined;
+    const [low, high] = range ?? KERNEL_DEFAULT_PORT_RANGE;
+    const taken = new Set<number>();
+    for (const entry of reserved) {
+      const [from, to] = typeof entry === 'number' ? [entry, entry] : entry;
+      for (let port = Math.max(from, low); port <= Math.min(to, high); port++) taken.add(port);
+    }
+    if (taken.size < high - low + 1) return;
+    const where = range === undefined ? `the kernel's default ephemeral range ${low}-${high}` : `the whole ephemeral range ${low}-${high} (net.ipv4.ip_local_port_range)`;
+    throw new InvalidInputError(
+      `net.ipv4.ip_local_reserved_ports ${formatValue('net.ipv4.ip_local_reserved_ports', reserved)} covers ${where}, so no port is left for outgoing connections (connect() fails with EADDRNOTAVAIL); reserve only the ports services listen on, such as [3306, 8080], or widen net.ipv4.ip_local_port_range`,
+    );
+  }
 }
 
 function unknownKey(key: string): InvalidInputError {
@@ -362,6 +289,7 @@ function checkExtra(key: string, value: unknown): string {
       `extra sysctl key ${quote(key)} must be a dotted sysctl name such as "kernel.pid_max" (lowercase first part, then letters, digits, '_' or '-')`,
     );
   }
+  checkExtraKeyExists(key);
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) throw new InvalidInputError(`extra sysctl ${key} value ${quote(value)} must be an integer or a string`);
     return String(value);

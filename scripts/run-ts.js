@@ -4,6 +4,7 @@
 // - each .ts file is transpiled once with TypeScript's transpileModule, keyed by path, size and mtime,
 //   so a warm run neither reads the source nor loads the compiler;
 // - V8's code cache (v8-compile-cache) spares re-parsing the large generated libvirt bindings.
+// A user error (bad input) is printed as its message alone (scripts/user-errors.js).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -51,4 +52,11 @@ if (!entry) {
   process.exit(2);
 }
 process.argv.splice(1, 1); // the entry sees itself as argv[1], as under ts-node
-require(path.resolve(entry));
+// A user error prints as its message alone (KVMS_DEBUG=1 adds the trace); a bug keeps its trace.
+const { reportAndExit } = require('./user-errors');
+process.on('unhandledRejection', reportAndExit);
+try {
+  require(path.resolve(entry));
+} catch (error) {
+  reportAndExit(error);
+}

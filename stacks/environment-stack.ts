@@ -2,7 +2,7 @@ import { LocalBackend, PgBackend, S3Backend, TerraformOutput, TerraformStack } f
 import { Construct } from 'constructs';
 import { Application } from '../constructs/application';
 import { ConstructValidationError } from '../constructs/validation';
-import { Jurisdiction } from '../policy';
+import { Jurisdiction, Redundancy } from '../policy';
 import { quote } from '../renderers/invalid-input';
 import { BackendConfig, EnvironmentConfig, EnvironmentTier } from './environment-config';
 import { EnvironmentFileError, environmentSourceFile } from './environment-file';
@@ -32,13 +32,16 @@ export class EnvironmentStack extends TerraformStack {
       throw new ConstructValidationError(this, `tier ${quote(this.tier)} must be one of ${TIERS.map((t) => quote(t)).join(', ')}`);
     }
     this.addBackend(config.backend ?? { kind: 'local' });
-    this.application = fromFile(config, () => new Application(this, 'app', { ...config, name: config.name }));
-
-    if (config.residency !== undefined) {
-      // Every host of the environment (KVM hosts and the Docker hosts on them) is where the config says.
-      Jurisdiction.of(this).allowOnly(config.residency.allowed);
-      Jurisdiction.of(this).set(config.residency.hostsIn);
-    }
+    if (this.tier !== 'development') Redundancy.of(this).require(`the environment is ${this.tier === 'staging' ? 'a staging' : 'a production'} tier`);
+    this.application = fromFile(config, () => {
+      const application = new Application(this, 'app', { ...config, name: config.name });
+      if (config.residency !== undefined) {
+        // Every host of the environment (KVM hosts and the Docker hosts on them) is where the config says.
+        Jurisdiction.of(this).allowOnly(config.residency.allowed);
+        Jurisdiction.of(this).set(config.residency.hostsIn);
+      }
+      return application;
+    });
 
     const app = this.application;
     const gateway = app.gateway;

@@ -47,6 +47,7 @@ const VARIANTS: Record<string, CloudInitConfigProps> = {
     }),
   },
   'an empty profile': { sshAuthorizedKeys: [ED25519], profile: new SysctlProfile({ preset: {} }) },
+  'key comments with letters beyond ASCII': { sshAuthorizedKeys: [ED25519.replace('ops@example.com', 'jörg@eksempel.no'), RSA.replace(' old', ' 山田 Åse')] },
 };
 
 let dir: string;

@@ -13,8 +13,9 @@ import { DockerEngine, requireDockerEngine } from './engine/docker-engine';
 
 // The scripts both routes run, executed by a real POSIX shell. The machine facts they check (uname,
 // systemd-detect-virt) and the commands that would change this machine (sysctl, systemctl, usermod,
-// apt-get) are replaced by logging stand-ins on PATH; the idempotency test runs as root in a private
-// mount namespace with tmpfs over the two directories it writes, so the host is never touched.
+// apt-get) are replaced by logging stand-ins on PATH; the tuning tests run as root in a private
+// mount namespace with tmpfs over the directories they write (and, to play a kernel without some
+// parameters, over part of /proc/sys), so the host is never touched.
 
 let dir: string;
 beforeEach(() => {
@@ -116,6 +117,34 @@ describe('preflight script', () => {
     expect(runPreflight({ allowedVirtualization: ['kvm', 'none'] }).status).toBe(0);
   });
 
+  it("passes when every key of the article's profile is under /proc/sys", () => {
+    fakeMachine('6.1.0-18-amd64', 'none', 'kvm');
+    const result = runPreflight({ sysctlKeys: new SysctlProfile().keys() });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('fails naming every sysctl key this kernel does not have, which sysctl --system would skip with exit 0', () => {
+    // GIVEN a profile key and two keys no kernel has (the second one below a real directory)
+    fakeMachine('6.1.0-18-amd64', 'none', 'kvm');
+    const result = runPreflight({ sysctlKeys: ['net.core.somaxconn', 'kernel.kvms_no_such_key', 'net.ipv4.conf.kvms0.forwarding'] });
+    expect(result.stderr).toBe(
+      'preflight failed: kernel 6.1.0-18-amd64 has no sysctl kernel.kvms_no_such_key net.ipv4.conf.kvms0.forwarding (nothing under /proc/sys): sysctl --system would skip it without an error and the tuning would not happen; remove it from the sysctl profile, or load the kernel module that provides it at boot (/etc/modules-load.d)\n',
+    );
+    expect(result.status).toBe(1);
+    // AND `sysctl --system` alone skips such a key with exit 0: every directory it reads is hidden by a
+    // tmpfs in a private mount namespace, so only this one file is applied
+    const sandbox = [
+      'set -e',
+      'for d in /etc/sysctl.d /run/sysctl.d /usr/local/lib/sysctl.d /usr/lib/sysctl.d /lib/sysctl.d; do if [ -d "$d" ]; then mount -t tmpfs tmpfs "$d"; fi; done',
+      'if [ -e /etc/sysctl.conf ]; then mount --bind /dev/null /etc/sysctl.conf; fi',
+      "printf 'kernel.kvms_no_such_key = 1\\n' > /etc/sysctl.d/90-microservices.conf",
+      'sysctl --system',
+    ].join('\n');
+    const sysctl = spawnSync('unshare', ['--mount', 'sh', '-c', sandbox], { encoding: 'utf8', timeout: 30_000 });
+    expect({ status: sysctl.status, stdout: sysctl.stdout }).toEqual({ status: 0, stdout: '* Applying /etc/sysctl.d/90-microservices.conf ...\n' });
+  });
+
   it('fails when the kernel version cannot be read', () => {
     fakeMachine('weird', 'none', 'kvm');
     const result = runPreflight();
@@ -180,30 +209,50 @@ describe('tuning script', () => {
     );
     // AND the files hold exactly what cloud-init would write
     expect(fs.readFileSync(path.join(dir, 'sysctl.conf'), 'utf8')).toBe(profile.render());
-    expect(fs.readFileSync(path.join(dir, 'preflight.sh'), 'utf8')).toBe(preflightScript());
+    expect(fs.readFileSync(path.join(dir, 'preflight.sh'), 'utf8')).toBe(preflightScript({ sysctlKeys: profile.keys() }));
     // AND this machine's own directories were never touched
     expect(fs.existsSync(PREFLIGHT_PATH)).toBe(false);
     expect(fs.existsSync(profile.filePath)).toBe(false);
   });
 
-  it('stops before the sysctl file, sysctl and Docker when the preflight fails', () => {
-    fakeMachine('4.18.0-348.vz7', 'openvz', 'none');
+  /**
+   * Runs the tuning script with logging stand-ins for every command that would change the machine, in a
+   * private mount namespace (tmpfs over the directories it writes, and over `hide`); returns what it
+   * printed and whether any stand-in was called.
+   */
+  function runTuning(hide: string[] = []) {
     const log = path.join(dir, 'calls.log');
     for (const name of ['sysctl', 'systemctl', 'usermod', 'apt-get']) stub(name, `echo "${name} $*" >> ${shellQuote(log)}`);
-    const profile = new SysctlProfile();
     const script = path.join(dir, 'tune.sh');
-    fs.writeFileSync(script, tuningScript({ profile, installDockerIfMissing: true }));
+    fs.writeFileSync(script, tuningScript({ profile: new SysctlProfile(), installDockerIfMissing: true }));
     const sandbox = [
-      'mount -t tmpfs tmpfs /etc/sysctl.d',
-      'mount -t tmpfs tmpfs /usr/local/sbin',
+      ...['/etc/sysctl.d', '/usr/local/sbin', ...hide].map((d) => `mount -t tmpfs tmpfs ${d}`),
       `export PATH=${shellQuote(path.join(dir, 'bin'))}:/usr/bin:/bin`,
       `sh ${shellQuote(script)}; echo "exit $?"`,
       `ls /etc/sysctl.d`,
     ].join('\n');
     const result = spawnSync('unshare', ['--mount', 'sh', '-c', sandbox], { encoding: 'utf8', timeout: 30_000 });
+    return { stdout: result.stdout, stderr: result.stderr, commandsRun: fs.existsSync(log) };
+  }
+
+  it('stops before the sysctl file, sysctl and Docker on a kernel without a key of the profile', () => {
+    // GIVEN a KVM machine whose kernel has no net.ipv4 parameters: a tmpfs hides them
+    fakeMachine('6.1.0-18-amd64', 'none', 'kvm');
+    // WHEN the tuning script runs there THEN the preflight names both missing keys and nothing else happens
+    expect(runTuning(['/proc/sys/net/ipv4'])).toEqual({
+      stdout: 'wrote /usr/local/sbin/docker-host-preflight\nexit 1\n',
+      stderr:
+        'preflight failed: kernel 6.1.0-18-amd64 has no sysctl net.ipv4.ip_local_port_range net.ipv4.tcp_tw_reuse (nothing under /proc/sys): sysctl --system would skip it without an error and the tuning would not happen; remove it from the sysctl profile, or load the kernel module that provides it at boot (/etc/modules-load.d)\n',
+      commandsRun: false,
+    });
+  });
+
+  it('stops before the sysctl file, sysctl and Docker when the preflight fails', () => {
+    fakeMachine('4.18.0-348.vz7', 'openvz', 'none');
+    const result = runTuning();
     expect(result.stdout).toBe('wrote /usr/local/sbin/docker-host-preflight\nexit 1\n');
     expect(result.stderr).toContain('preflight failed: this is an OpenVZ container');
-    expect(fs.existsSync(log)).toBe(false);
+    expect(result.commandsRun).toBe(false);
   });
 });
 

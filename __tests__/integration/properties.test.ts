@@ -9,7 +9,7 @@ import { NginxGatewayModel, renderNginxConfig, validateNginxGateway } from '../.
 import { shellQuote } from '../../renderers/shell';
 import { SysctlProfile } from '../../renderers/sysctl-profile';
 import { inDirectory } from '../fixtures/gateway-models';
-import { DANGEROUS, gatewayModelArb, stringFrom } from '../fixtures/properties';
+import { DANGEROUS, INVISIBLE, NON_ASCII_LETTERS, gatewayModelArb, stringFrom } from '../fixtures/properties';
 
 // The unit property tests' samples through the real tools: every model or input the validators
 // accept must pass `nginx -t`, `cloud-init schema` and a round trip through `sh`. Bounded runs with
@@ -73,7 +73,7 @@ test('nginx -t accepts every generated gateway model the validator accepts', () 
 test('cloud-init schema accepts every generated user-data the renderer accepts', () => {
   let checked = 0;
   const input = fc.record({
-    comment: stringFrom(PRINTABLE, 20, 0),
+    comment: stringFrom([...PRINTABLE, ...NON_ASCII_LETTERS, ...INVISIBLE], 20, 0),
     extraValue: stringFrom(PRINTABLE.filter((c) => c !== ' '), 10),
   });
   fc.assert(

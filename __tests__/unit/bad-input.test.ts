@@ -13,7 +13,9 @@ import { NginxGateway, NginxGatewayProps } from '../../constructs/nginx-gateway'
 import { ServiceNetwork } from '../../constructs/service-network';
 import { StreamRelay } from '../../constructs/stream-relay';
 import { TunedServer, TunedServerProps } from '../../constructs/tuned-server';
+import { Jurisdiction, Redundancy, applyPolicy } from '../../policy';
 import { CloudInitConfigProps } from '../../renderers/cloud-init';
+import { SysctlProfile } from '../../renderers/sysctl-profile';
 import { loadEnvironmentFile } from '../../stacks/environment-file';
 import { EnvironmentStack } from '../../stacks/environment-stack';
 import { STAGING } from '../../stacks/environments';
@@ -159,6 +161,16 @@ const CATALOGUE: [string, Build, string][] = [
     'ContainerService [dev/services/web]: sysctl "vm.swappiness" is not namespaced, so Docker cannot set it per container; set it on the host (SysctlProfile)'],
   ['sysctl value with a newline', service({ sysctls: { 'net.core.somaxconn': '1024\nkernel.x=1' } }),
     'ContainerService [dev/services/web]: sysctl "net.core.somaxconn" value "1024\\nkernel.x=1" must be plain numbers or words, e.g. \'4096\''],
+  ['image with a brace', service({ image: 'shop/web:{{tag}}' }),
+    "ContainerService [dev/services/web]: image \"shop/web:{{tag}}\" contains \"{\", which no image reference can hold (only letters, digits and '.', '_', '-', '/', ':', '@'); write it as [registry/]name:tag, e.g. 'registry.example.no/shop/web:1.4.2'"],
+  ['image with a comment sign', service({ image: 'app:1.0#latest' }),
+    'ContainerService [dev/services/web]: image "app:1.0#latest" contains "#", which no image reference can hold'],
+  ['image with a backslash', service({ image: 'registry.local\\app:1.0' }),
+    'ContainerService [dev/services/web]: image "registry.local\\\\app:1.0" contains "\\\\", which no image reference can hold'],
+  ['image with a NUL byte', service({ image: 'app:1.0\u0000' }),
+    'ContainerService [dev/services/web]: image "app:1.0\\u0000" contains "\\u0000", which no image reference can hold'],
+  ['reserved ports with a separator the kernel does not take', service({ sysctls: { 'net.ipv4.ip_local_reserved_ports': '3306;13000-13099' } }),
+    "ContainerService [dev/services/web]: sysctl \"net.ipv4.ip_local_reserved_ports\" value \"3306;13000-13099\" must be ports and low-high ranges separated by commas, without spaces, e.g. '3306,13000-13099'"],
   ['capability in lower case', service({ addCapabilities: ['net_admin'] }),
     'ContainerService [dev/services/web]: addCapabilities entry "net_admin" must be a capability name in capitals, e.g. \'NET_BIND_SERVICE\''],
   ['unknown replacement strategy', service({ replacement: wrongType('rolling') }),
@@ -183,6 +195,15 @@ const CATALOGUE: [string, Build, string][] = [
     'ServiceNetwork [dev/backend]: subnet "172.28.0.1/24" has host bits set; use the network address "172.28.0.0/24"'],
   ['network name with a space', (app) => { const { stack, provider } = dockerStack(app); new ServiceNetwork(stack, 'backend', { provider, networkName: 'prod services' }); },
     'ServiceNetwork [dev/backend]: networkName "prod services" must contain only letters, digits'],
+  ['two Docker networks with one name on one host', (app) => { const { stack, provider } = dockerStack(app); new ServiceNetwork(stack, 'backend', { provider, networkName: 'dev-services' }); },
+    'ServiceNetwork [dev/backend]: networkName "dev-services" is already used by network dev/services on the same Docker host (provider dev/docker); Docker network names are unique per host, so give this one another networkName'],
+  ['two Docker networks with overlapping subnets on one host', (app) => {
+    const { stack, provider } = dockerStack(app);
+    new ServiceNetwork(stack, 'a', { provider, subnet: '172.28.0.0/16' });
+    new ServiceNetwork(stack, 'b', { provider, subnet: '172.28.5.0/24' });
+  }, 'ServiceNetwork [dev/b]: subnet "172.28.5.0/24" overlaps 172.28.0.0/16 of network dev/a on the same Docker host (provider dev/docker); Docker refuses overlapping address pools, so choose a subnet outside 172.28.0.0/16'],
+  ['internal flag outside the union', (app) => { const { stack, provider } = dockerStack(app); new ServiceNetwork(stack, 'backend', { provider, internal: wrongType('yes') }); },
+    'ServiceNetwork [dev/backend]: internal "yes" must be true or false'],
   ['database data path with ..', database({ hostPath: '../data' }),
     'DatabaseService [dev/services/db]: host volume path "../data" must be absolute and normalized'],
   ['database with two storages', database({ hostPath: '/opt/data/db', volumeName: 'db' }),
@@ -274,11 +295,33 @@ const CATALOGUE: [string, Build, string][] = [
   ['host name that is not a DNS label', kvmHost({ name: 'Web_1' }),
     'KvmHost [prod/host]: name "Web_1" must be a DNS label (lowercase letters, digits, \'-\''],
   ['zero vcpus', kvmHost({ vcpus: 0 }),
-    'KvmHost [prod/host]: vcpus 0 must be a whole number of at least 1'],
+    "KvmHost [prod/host]: vcpus 0 must be a whole number from 1 to 288; 288 is the most QEMU's q35 machine takes"],
   ['vcpus as a string', kvmHost({ vcpus: wrongType('2') }),
-    'KvmHost [prod/host]: vcpus "2" must be a whole number of at least 1'],
+    'KvmHost [prod/host]: vcpus "2" must be a whole number from 1 to 288'],
+  ['more vcpus than a q35 machine takes', kvmHost({ vcpus: 1000 }),
+    'KvmHost [prod/host]: vcpus 1000 must be a whole number from 1 to 288'],
   ['too little memory', kvmHost({ memoryMiB: 100 }),
-    'KvmHost [prod/host]: memoryMiB 100 must be a whole number of at least 512; Docker and cloud-init need at least 512 MiB'],
+    'KvmHost [prod/host]: memoryMiB 100 must be a whole number from 512 to 4194304; Docker and cloud-init need at least 512 MiB'],
+  ['a billion MiB of memory', kvmHost({ memoryMiB: 1e9 }),
+    'KvmHost [prod/host]: memoryMiB 1000000000 must be a whole number from 512 to 4194304; Docker and cloud-init need at least 512 MiB (2048 is the default), and no real host gives one guest more than 4 TiB'],
+  ['a billion GiB of disk', kvmHost({ diskSizeGiB: 1e9 }),
+    "KvmHost [prod/host]: diskSizeGiB 1000000000 must be a whole number from 2 to 65536; the guest needs at least 2 GiB (20 is the default), and 64 TiB is more than a real host's storage pool holds"],
+  ['virtualization outside the union', kvmHost({ virtualization: wrongType('xen') }),
+    'KvmHost [prod/host]: virtualization "xen" must be one of "kvm", "qemu"'],
+  ['base image format outside the union', kvmHost({ baseImageFormat: wrongType('vmdk') }),
+    'KvmHost [prod/host]: baseImageFormat "vmdk" must be one of "qcow2", "raw"'],
+  ['readiness key given as a string', (app) => (kvmHost()(app) as KvmHost).addReadinessCheck({ privateKey: wrongType(PRIVATE_KEY) }),
+    "KvmHost [prod/host]: privateKey must be a TerraformVariable declared with sensitive: true, but it is a string (value not shown): a key written in code ends up in cdk.tf.json and in every plan; declare new TerraformVariable(stack, 'ssh_private_key', { type: 'string', sensitive: true }), pass that as privateKey, and set TF_VAR_ssh_private_key when you apply"],
+  ['two libvirt networks with one name', (app) => {
+    const stack = new TerraformStack(app, 'prod');
+    new KvmNetwork(stack, 'net', { name: 'shop', cidr: '192.168.150.0/24' });
+    new KvmNetwork(stack, 'net2', { name: 'shop', cidr: '192.168.151.0/24' });
+  }, "KvmNetwork [prod/net2]: name \"shop\" is already the libvirt name of network prod/net on the same hypervisor (the stack's default libvirt provider); libvirt keeps one network per name, so give this one another name"],
+  ['two libvirt networks with overlapping ranges', (app) => {
+    const stack = new TerraformStack(app, 'prod');
+    new KvmNetwork(stack, 'net', { cidr: '192.168.150.0/24' });
+    new KvmNetwork(stack, 'net2', { cidr: '192.168.0.0/16' });
+  }, "KvmNetwork [prod/net2]: cidr \"192.168.0.0/16\" overlaps 192.168.150.0/24 of network prod/net on the same hypervisor (the stack's default libvirt provider); libvirt cannot route both ranges, so choose one outside 192.168.150.0/24"],
   ['address outside the network', kvmHost({ address: '10.0.0.5' }),
     'KvmHost [prod/host]: address "10.0.0.5" is not a host address of 192.168.150.0/24; pick one above the gateway 192.168.150.1'],
   ['malformed address', kvmHost({ address: '192.168.150.300' }),
@@ -311,8 +354,35 @@ const CATALOGUE: [string, Build, string][] = [
     const stack = TerraformStack.of(host);
     new KvmHost(stack, 'host2', { name: 'web', network: stack.node.findChild('net') as KvmNetwork, baseImage: IMAGE, cloudInit: { sshAuthorizedKeys: [KEY] } });
   }, "KvmHost [prod/host2]: name \"web\" is already the name of KvmHost 'prod/host' on network 'prod/net'; the libvirt domain name and the MAC address come from it, so give each host its own name"],
+  ['SSH key comment with a bidi override', kvmHost({}, { sshAuthorizedKeys: [`${KEY}\u202e`] }),
+    'KvmHost [prod/host]: sshAuthorizedKeys[0] "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIZKr13k7dY5..." has the invisible character U+202E in its comment; remove it (letters of any language are fine in a comment, e.g. "jörg@example.no")'],
+  ['SSH key comment with a control character', kvmHost({}, { sshAuthorizedKeys: [`${KEY} \u001b[2J`] }),
+    'KvmHost [prod/host]: sshAuthorizedKeys[0] "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIZKr13k7dY5..." has the control character U+001B in its comment'],
   ['machine type with a shell injection', kvmHost({}, { allowedVirtualization: ['kvm; reboot'] }),
     'KvmHost [prod/host]: allowedVirtualization entry "kvm; reboot" is not a machine type systemd-detect-virt --vm prints; use one of none, kvm'],
+
+  // SysctlProfile: a pure model, so its errors name the setting (the construct that gets it adds no path).
+  ['extra sysctl key no kernel has', () => new SysctlProfile({ extra: { 'net.ipv4.tcp_tw_recycle': 1 } }),
+    'extra sysctl key "net.ipv4.tcp_tw_recycle" was removed in Linux 4.12 (it broke connections from clients behind NAT); net.ipv4.tcp_tw_reuse, which the profile models, is the safe way to reuse TIME_WAIT sockets'],
+  ['extra sysctl key misspelt', () => new SysctlProfile({ extra: { 'net.core.somaxcon': 4096 } }),
+    'extra sysctl key "net.core.somaxcon" is no kernel parameter; did you mean "net.core.somaxconn"? Set that in `overrides`, where its value is checked'],
+  ['extra sysctl key outside /proc/sys', () => new SysctlProfile({ extra: { 'network.core.rmem_max': 1 } }),
+    'extra sysctl key "network.core.rmem_max" starts with "network", which is no directory of /proc/sys'],
+
+  // Policy declarations.
+  ['jurisdiction assigned to no country', (app) => Jurisdiction.of(new TerraformStack(app, 'prod')).set('XX'),
+    "TerraformStack [prod]: jurisdiction \"XX\" is not an assigned ISO 3166-1 alpha-2 country code; use the code of the country, e.g. 'NO' for Norway"],
+
+  ['empty redundancy reason', (app) => Redundancy.of(new TerraformStack(app, 'live')).require(''),
+    "TerraformStack [live]: redundancy reason \"\" must be a sentence saying why, e.g. 'customers reach the shop through it', or left out"],
+  ['a policy error in a later stack, labelled with its own stack and path', (app) => {
+    dockerStack(app, 'c').network.addService('web', { image: 'app:1.0' });
+    const { stack, network } = dockerStack(app, 'staging');
+    Redundancy.of(stack).require();
+    new NginxGateway(network, 'gateway', { network, pools: [{ name: 'p', servers: [{ host: '10.0.0.2', port: 80 }] }], routes: [{ path: '/', pool: 'p' }] });
+    applyPolicy(app);
+    app.synth();
+  }, "Validation failed with the following errors:\n  [staging/services/gateway] [gateway-redundant-pool] route '/' reaches pool 'p' with 1 primary server, a single point of failure in 'staging': add a second server (another replica, ideally on another host) to the pool\n"],
 
   // TunedServer: what reaches the SSH connection and the remote-exec script.
   ['server host with a shell injection', tunedServer({ host: '10.0.0.12; rm -rf /' }),
@@ -325,6 +395,14 @@ const CATALOGUE: [string, Build, string][] = [
     'TunedServer [prod/vps]: hostKey is a private key (value not shown); pass the public key, the contents of the .pub file'],
   ['zero connection timeout', tunedServer({ connectionTimeoutSeconds: 0 }),
     'TunedServer [prod/vps]: connectionTimeoutSeconds 0 must be a whole number of seconds, at least 1'],
+  ['SSH private key given as a string', tunedServer({ privateKey: wrongType(PRIVATE_KEY) }),
+    "TunedServer [prod/vps]: privateKey must be a TerraformVariable declared with sensitive: true, but it is a string (value not shown)"],
+  ['two TunedServers tuning one host differently', (app) => {
+    const server = tunedServer({})(app) as TunedServer;
+    const stack = TerraformStack.of(server);
+    const profile = new SysctlProfile({ overrides: { 'net.core.somaxconn': 1024 } });
+    new TunedServer(stack, 'vps2', { host: '203.0.113.10', privateKey: stack.node.findChild('ssh_key') as TerraformVariable, hostKey: KEY, profile });
+  }, "TunedServer [prod/vps2]: host \"203.0.113.10\" is already tuned by prod/vps with other settings (net.core.somaxconn 4096 there, 1024 here); each apply would undo the other's tuning: give both the same profile and allowedVirtualization, or tune the host with one TunedServer"],
   ['machine type with a command substitution', tunedServer({ allowedVirtualization: ['$(reboot)'] }),
     'TunedServer [prod/vps]: allowedVirtualization entry "$(reboot)" is not a machine type'],
 
@@ -348,6 +426,9 @@ const CATALOGUE: [string, Build, string][] = [
   ['healthcheck without CMD in the file', envFile((c) => { c.services.storefront.healthcheck = { command: ['curl'] }; }), 'environment file env.json: services.storefront.healthcheck.command: needs at least 2 entries; add more'],
   ['a service using an unknown name in the file', envFile((c) => { c.services.storefront.uses = ['cache']; }), 'environment file env.json: Application [staging/app]: services.storefront.uses "cache" is no service or database of this application: use one of "inventory", "db"'],
   ['a host the file does not have', envFile((c) => { c.databases.db.host = 'staging-kvm-9'; }), 'environment file env.json: Application [staging/app]: databases.db.host "staging-kvm-9" is not a host of this application: use one of "staging-kvm-1", "staging-kvm-2"'],
+  ['reserved ports that leave no port for outgoing connections', envFile((c) => { c.sysctl = { 'net.ipv4.ip_local_reserved_ports': [[1024, 65535]] }; }), 'environment file env.json: Application [staging/app]: net.ipv4.ip_local_reserved_ports 1024-65535 covers the whole ephemeral range 1024-65000 (net.ipv4.ip_local_port_range), so no port is left for outgoing connections (connect() fails with EADDRNOTAVAIL); reserve only the ports services listen on, such as [3306, 8080], or widen net.ipv4.ip_local_port_range'],
+  ['residency in a code assigned to no country', envFile((c) => { c.residency.hostsIn = 'XX'; }), 'environment file env.json: EnvironmentStack [staging]: jurisdiction "XX" is not an assigned ISO 3166-1 alpha-2 country code; use the code of the country, e.g. \'NO\' for Norway'],
+  ['residency in a reserved code', envFile((c) => { c.residency.allowed = ['UK']; }), 'environment file env.json: EnvironmentStack [staging]: allowed jurisdiction \'UK\' is only reserved in ISO 3166-1; the United Kingdom is \'GB\''],
 ];
 
 describe('bad input', () => {

@@ -1,5 +1,5 @@
-import { Container } from '@cdktf/provider-docker/lib/container';
 import { IConstruct } from 'constructs';
+import { isDockerContainer } from '../../constructs/identity';
 import { Finding, PolicyRule, synthesizedAttributes } from '../rule';
 
 // Drivers that keep logs off the host's disk, or rotate by themselves (`local` rotates at 100 MB).
@@ -11,7 +11,7 @@ export const containerLogRotation: PolicyRule = {
   level: 'error',
   description: "Container logs rotate (json-file with max-size and max-file), so a chatty service cannot fill the host's disk.",
   check(node: IConstruct): Finding[] {
-    if (!(node instanceof Container)) return [];
+    if (!isDockerContainer(node)) return [];
     const attrs = synthesizedAttributes(node);
     const driver = typeof attrs.log_driver === 'string' ? attrs.log_driver : 'json-file';
     if (SELF_LIMITING.includes(driver) || driver.includes('${')) return [];

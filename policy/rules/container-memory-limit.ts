@@ -1,5 +1,5 @@
-import { Container } from '@cdktf/provider-docker/lib/container';
 import { IConstruct } from 'constructs';
+import { isDockerContainer } from '../../constructs/identity';
 import { Finding, PolicyRule, isReference, synthesizedAttributes } from '../rule';
 
 /** Every container has a hard memory limit, so one leaking service cannot starve the host. */
@@ -8,7 +8,7 @@ export const containerMemoryLimit: PolicyRule = {
   level: 'error',
   description: 'Containers have a hard memory limit, so one leaking service cannot starve the others on its host.',
   check(node: IConstruct): Finding[] {
-    if (!(node instanceof Container)) return [];
+    if (!isDockerContainer(node)) return [];
     const memory = synthesizedAttributes(node).memory;
     if (isReference(memory) || (typeof memory === 'number' && memory > 0)) return [];
     return [{

@@ -1,5 +1,5 @@
-import { Container } from '@cdktf/provider-docker/lib/container';
 import { IConstruct } from 'constructs';
+import { isDockerContainer } from '../../constructs/identity';
 import { Finding, PolicyRule, synthesizedAttributes } from '../rule';
 
 /** No container shares its host's network namespace (it would bypass the service network and port publishing). */
@@ -8,7 +8,7 @@ export const containerNoHostNetwork: PolicyRule = {
   level: 'error',
   description: "Containers do not use the host's network: it bypasses the service network, its aliases and port publishing.",
   check(node: IConstruct): Finding[] {
-    if (!(node instanceof Container)) return [];
+    if (!isDockerContainer(node)) return [];
     const mode = synthesizedAttributes(node).network_mode;
     if (mode !== 'host') return [];
     return [{

@@ -1,5 +1,5 @@
-import { Container } from '@cdktf/provider-docker/lib/container';
 import { IConstruct } from 'constructs';
+import { isDockerContainer } from '../../constructs/identity';
 import { Finding, PolicyRule, synthesizedAttributes } from '../rule';
 
 /** No container runs privileged: a privileged container is root on its host. */
@@ -8,7 +8,7 @@ export const containerNotPrivileged: PolicyRule = {
   level: 'error',
   description: 'Containers do not run privileged: a privileged container has every capability and every device of its host.',
   check(node: IConstruct): Finding[] {
-    if (!(node instanceof Container)) return [];
+    if (!isDockerContainer(node)) return [];
     const privileged = synthesizedAttributes(node).privileged;
     if (privileged !== true && privileged !== 'true') return [];
     return [{

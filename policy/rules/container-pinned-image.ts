@@ -1,5 +1,5 @@
-import { Container } from '@cdktf/provider-docker/lib/container';
 import { IConstruct } from 'constructs';
+import { isDockerContainer } from '../../constructs/identity';
 import { Finding, PolicyRule, isReference, synthesizedAttributes } from '../rule';
 
 /** The tag of an image reference (`undefined` for none), or `digest` when it is pinned by digest. */
@@ -16,7 +16,7 @@ export const containerPinnedImage: PolicyRule = {
   level: 'error',
   description: 'Images are pinned by a version tag or a digest; `:latest` or no tag changes what runs on any pull.',
   check(node: IConstruct): Finding[] {
-    if (!(node instanceof Container)) return [];
+    if (!isDockerContainer(node)) return [];
     const image = synthesizedAttributes(node).image;
     // A reference (e.g. a docker_image's image_id) is pinned by that resource.
     if (typeof image !== 'string' || isReference(image)) return [];

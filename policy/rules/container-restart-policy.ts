@@ -1,5 +1,5 @@
-import { Container } from '@cdktf/provider-docker/lib/container';
 import { IConstruct } from 'constructs';
+import { isDockerContainer } from '../../constructs/identity';
 import { Finding, PolicyRule, isReference, synthesizedAttributes } from '../rule';
 
 const RESTARTING = ['unless-stopped', 'always', 'on-failure'];
@@ -14,7 +14,7 @@ export const containerRestartPolicy: PolicyRule = {
   level: 'error',
   description: "Containers restart after a crash or a host reboot; Docker's default restart policy is 'no'.",
   check(node: IConstruct): Finding[] {
-    if (!(node instanceof Container)) return [];
+    if (!isDockerContainer(node)) return [];
     const attributes = synthesizedAttributes(node);
     if (attributes.attach === true && attributes.must_run === false) return [];
     const restart = attributes.restart;

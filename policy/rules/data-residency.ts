@@ -1,5 +1,5 @@
-import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { IConstruct } from 'constructs';
+import { isDockerProvider } from '../../constructs/identity';
 import { KvmHost } from '../../constructs/kvm-host';
 import { TunedServer } from '../../constructs/tuned-server';
 import { Jurisdiction } from '../jurisdiction';
@@ -17,8 +17,8 @@ export const dataResidency: PolicyRule = {
   description: 'Hosts of an environment that declares allowed jurisdictions are declared in one of them.',
   check(node: IConstruct, context: PolicyContext): Finding[] {
     // A Docker engine reached over SSH is a machine somewhere too; a local socket is the machine running OpenTofu.
-    const remoteDocker = node instanceof DockerProvider && typeof node.host === 'string' && node.host.startsWith('ssh://');
-    if (!(node instanceof KvmHost) && !(node instanceof TunedServer) && !remoteDocker) return [];
+    const remoteDocker = isDockerProvider(node) && typeof node.host === 'string' && node.host.startsWith('ssh://');
+    if (!KvmHost.isKvmHost(node) && !TunedServer.isTunedServer(node) && !remoteDocker) return [];
     const allowed = Jurisdiction.of(node).allowed ?? context.allowedJurisdictions;
     if (allowed === undefined) return [];
     const declared = Jurisdiction.of(node).declared;

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { isInstance } from '../../constructs/identity';
 import { NginxGateway } from '../../constructs/nginx-gateway';
 import { Finding, PolicyContext, PolicyRule } from '../rule';
 
@@ -6,15 +7,15 @@ import { Finding, PolicyContext, PolicyRule } from '../rule';
 export const MIN_POOL_SERVERS = 2;
 
 /**
- * In environments without single points of failure (staging and prod by default), every gateway route
+ * In environments that require redundancy (`Redundancy.of(stack).require()`), every gateway route
  * reaches a pool of at least two primary (non-backup) servers, as the article's failover needs.
  */
 export const gatewayRedundantPool: PolicyRule = {
   id: 'gateway-redundant-pool',
   level: 'error',
-  description: 'In staging and prod, every gateway route reaches a pool with at least two primary servers (no single point of failure).',
+  description: 'Where an environment requires redundancy, every gateway route reaches a pool with at least two primary servers (no single point of failure).',
   check(node: IConstruct, context: PolicyContext): Finding[] {
-    if (!(node instanceof NginxGateway) || !context.requiresRedundancy) return [];
+    if (!isInstance(node, NginxGateway, 'NginxGateway') || !context.requiresRedundancy) return [];
     const findings: Finding[] = [];
     for (const route of node.routes) {
       const pool = node.pools.find((p) => p.name === route.pool);
@@ -22,7 +23,7 @@ export const gatewayRedundantPool: PolicyRule = {
       const primaries = pool.servers.filter((s) => s.backup !== true).length;
       if (primaries >= MIN_POOL_SERVERS) continue;
       findings.push({
-        message: `route '${route.path}' reaches pool '${pool.name}' with ${primaries} primary server${primaries === 1 ? '' : 's'}, a single point of failure in '${context.environment}': add a second server (another replica, ideally on another host) to the pool`,
+        message: `route '${route.path}' reaches pool '${pool.name}' with ${primaries} primary server${primaries === 1 ? '' : 's'}, a single point of failure in '${context.environment}'${context.redundancyReason === undefined ? '' : `, which requires redundancy (${context.redundancyReason})`}: add a second server (another replica, ideally on another host) to the pool`,
       });
     }
     return findings;

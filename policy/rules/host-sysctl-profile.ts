@@ -1,8 +1,9 @@
-import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import type { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { TerraformStack } from 'cdktf';
 import { resolve } from 'cdktf/lib/_tokens';
 import { IConstruct } from 'constructs';
 import { parse } from 'yaml';
+import { isDockerProvider } from '../../constructs/identity';
 import { KvmHost } from '../../constructs/kvm-host';
 import { TunedServer } from '../../constructs/tuned-server';
 import { ARTICLE_SYSCTL_PRESET, SysctlProfile } from '../../renderers/sysctl-profile';
@@ -49,7 +50,7 @@ function dockerHostFindings(provider: DockerProvider): Finding[] {
   if (m === null) return [];
   const address = m[1].replace(/^\[(.*)\]$/, '$1');
   const tuned = TerraformStack.of(provider).node.findAll().some((c) =>
-    (c instanceof KvmHost && c.address === address) || (c instanceof TunedServer && c.host === address));
+    (KvmHost.isKvmHost(c) && c.address === address) || (TunedServer.isTunedServer(c) && c.host === address));
   if (tuned) return [];
   return [{
     message: `Docker host ${url} is not tuned by any KvmHost or TunedServer in this stack: add a TunedServer for ${JSON.stringify(address)} so its kernel gets the sysctl profile`,
@@ -62,9 +63,9 @@ export const hostSysctlProfile: PolicyRule = {
   level: 'error',
   description: "Every host has the sysctl profile applied (the article's somaxconn, tcp_tw_reuse, port range and file-max).",
   check(node: IConstruct): Finding[] {
-    if (node instanceof KvmHost) return kvmHostFindings(node);
-    if (node instanceof TunedServer) return tunedServerFindings(node);
-    if (node instanceof DockerProvider) return dockerHostFindings(node);
+    if (KvmHost.isKvmHost(node)) return kvmHostFindings(node);
+    if (TunedServer.isTunedServer(node)) return tunedServerFindings(node);
+    if (isDockerProvider(node)) return dockerHostFindings(node);
     return [];
   },
 };

@@ -1,5 +1,5 @@
-import { Container } from '@cdktf/provider-docker/lib/container';
 import { IConstruct } from 'constructs';
+import { isDockerContainer } from '../../constructs/identity';
 import { Finding, PolicyRule, isReference, synthesizedAttributes } from '../rule';
 
 const EVERY_INTERFACE = ['0.0.0.0', '::', '[::]', ''];
@@ -10,7 +10,7 @@ export const portNotPublic: PolicyRule = {
   level: 'error',
   description: 'No port is published on 0.0.0.0 (every interface of the host) without a suppression that says why it must be public.',
   check(node: IConstruct): Finding[] {
-    if (!(node instanceof Container)) return [];
+    if (!isDockerContainer(node)) return [];
     const ports = synthesizedAttributes(node).ports;
     if (!Array.isArray(ports)) return [];
     const findings: Finding[] = [];

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { ContainerService } from '../../constructs/container-service';
 import { DatabaseService } from '../../constructs/database-service';
+import { isInstance } from '../../constructs/identity';
 import { Finding, PolicyRule } from '../rule';
 
 /** Images known to keep state, by repository name, with the directory their data lives in. */
@@ -30,8 +31,8 @@ export const statefulDataOnVolume: PolicyRule = {
   level: 'error',
   description: "Stateful services (databases, queues, caches) keep their data on a volume, not in the container's writable layer.",
   check(node: IConstruct): Finding[] {
-    if (!(node instanceof ContainerService)) return [];
-    const dataDirectory = node instanceof DatabaseService ? node.dataDirectory : STATEFUL_IMAGES[repositoryName(node.image)];
+    if (!isInstance(node, ContainerService, 'ContainerService')) return [];
+    const dataDirectory = isInstance(node, DatabaseService, 'DatabaseService') ? node.dataDirectory : STATEFUL_IMAGES[repositoryName(node.image)];
     if (dataDirectory === undefined) return [];
     const mounts = [...node.hostVolumeMounts, ...node.namedVolumeMounts].filter((m) => !m.readOnly).map((m) => m.containerPath);
     const covered = mounts.some((p) => p === dataDirectory || dataDirectory.startsWith(`${p}/`));

@@ -256,6 +256,11 @@ describe('ContainerService options', () => {
     });
   });
 
+  test('reserved ports as a comma list of ports and ranges, as the kernel takes them', () => {
+    const { synth } = synthService({ sysctls: { 'net.ipv4.ip_local_reserved_ports': '3306,13000-13099' } });
+    expect(synth).toHaveResourceWithProperties(Container, { sysctls: { 'net.ipv4.ip_local_reserved_ports': '3306,13000-13099' } });
+  });
+
   test('uploads write files into the container', () => {
     const { synth } = synthService({
       uploads: [
@@ -597,6 +602,17 @@ describe('ContainerService guards', () => {
   test('fails when the image contains whitespace', () => {
     expect(add({ image: 'nginx 1.25' })).toThrow('image "nginx 1.25" must be an image reference');
   });
+  test.each([
+    ['{', 'app{1}:1.0'],
+    ['}', 'app:1.0}'],
+    ['#', 'app:1.0#comment'],
+    ['\\', 'registry.local\\app:1.0'],
+    ['\u0000', 'app\u0000:1.0'],
+  ])('fails when the image contains %j, naming it and giving a valid reference', (character, image) => {
+    expect(add({ image })).toThrow(
+      `ContainerService [dev/services/web]: image ${JSON.stringify(image)} contains ${JSON.stringify(character)}, which no image reference can hold (only letters, digits and '.', '_', '-', '/', ':', '@'); write it as [registry/]name:tag, e.g. 'registry.example.no/shop/web:1.4.2'`,
+    );
+  });
   test('fails when the image ends with a colon', () => {
     expect(add({ image: 'nginx:' })).toThrow('image "nginx:" ends with \':\'; give a tag such as "nginx:1.0"');
   });
@@ -656,6 +672,23 @@ describe('ContainerService guards', () => {
   });
   test('fails when a sysctl value could inject text', () => {
     expect(add({ sysctls: { 'net.core.somaxconn': '4096\nfoo' } })).toThrow('sysctl "net.core.somaxconn" value "4096\\nfoo" must be plain numbers or words');
+  });
+  test('fails when a reserved-ports list holds anything but ports, ranges and commas', () => {
+    expect(add({ sysctls: { 'net.ipv4.ip_local_reserved_ports': '3306, 8080' } })).toThrow(
+      `ContainerService [dev/services/web]: sysctl "net.ipv4.ip_local_reserved_ports" value "3306, 8080" must be ports and low-high ranges separated by commas, without spaces, e.g. '3306,13000-13099'`,
+    );
+    expect(add({ sysctls: { 'net.ipv4.ip_local_reserved_ports': '3306\nkernel.x=1' } })).toThrow('value "3306\\nkernel.x=1" must be ports and low-high ranges separated by commas');
+  });
+  test('fails when a reserved port is out of range or a range is reversed', () => {
+    expect(add({ sysctls: { 'net.ipv4.ip_local_reserved_ports': '3306,70000' } })).toThrow(
+      'sysctl "net.ipv4.ip_local_reserved_ports" value "3306,70000" has 70000, outside the ports 1-65535; use ports from 1 to 65535',
+    );
+    expect(add({ sysctls: { 'net.ipv4.ip_local_reserved_ports': '9000-8000' } })).toThrow(
+      'sysctl "net.ipv4.ip_local_reserved_ports" value "9000-8000" has the range 9000-8000 with its low end above its high end; write it as 8000-9000',
+    );
+  });
+  test('fails when a comma list is given to a key that does not take one', () => {
+    expect(add({ sysctls: { 'net.core.somaxconn': '4096,8192' } })).toThrow('sysctl "net.core.somaxconn" value "4096,8192" must be plain numbers or words');
   });
   test('fails when an environment variable name is invalid', () => {
     expect(add({ environment: { 'APP-ENV': 'x' } })).toThrow('environment variable name "APP-ENV" must contain only letters, digits and \'_\'');

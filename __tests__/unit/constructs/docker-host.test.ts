@@ -228,6 +228,11 @@ describe('DockerHost guards', () => {
   test('fails when the alias is invalid', () => {
     expect(() => DockerHost.local(stack(), 'docker', { alias: 'vm 1' })).toThrow('docker host \'docker\': alias "vm 1" must start with a letter or \'_\'');
   });
+  test('fails when disableDockerDaemonCheck is not a boolean (a JavaScript caller)', () => {
+    expect(() => DockerHost.local(stack(), 'docker', { disableDockerDaemonCheck: 'yes' as never })).toThrow(
+      'EnvironmentStack [prod]: docker host \'docker\': disableDockerDaemonCheck "yes" must be true or false',
+    );
+  });
   test('fails when two hosts in one stack have no alias', () => {
     const s = stack();
     DockerHost.local(s, 'docker');

@@ -333,21 +333,61 @@ describe('KvmHost', () => {
     );
   });
 
+  const VCPUS_RULE = "must be a whole number from 1 to 288; 288 is the most QEMU's q35 machine takes";
+  const MEMORY_RULE = 'must be a whole number from 512 to 4194304; Docker and cloud-init need at least 512 MiB (2048 is the default), and no real host gives one guest more than 4 TiB';
+  const DISK_RULE = "must be a whole number from 2 to 65536; the guest needs at least 2 GiB (20 is the default), and 64 TiB is more than a real host's storage pool holds";
+
   it('fails when vcpus is below 1', () => {
     const { build } = setup();
-    expect(() => build({ vcpus: 0 })).toThrow('KvmHost [test/host]: vcpus 0 must be a whole number of at least 1');
+    expect(() => build({ vcpus: 0 })).toThrow(`KvmHost [test/host]: vcpus 0 ${VCPUS_RULE}`);
+  });
+
+  it('fails when vcpus is more than a q35 machine takes', () => {
+    const { build } = setup();
+    expect(() => build({ vcpus: 289 })).toThrow(`KvmHost [test/host]: vcpus 289 ${VCPUS_RULE}`);
+  });
+
+  it('accepts the bounds themselves', () => {
+    const { build } = setup();
+    const host = build({ vcpus: 288, memoryMiB: 4194304, diskSizeGiB: 65536 });
+    expect([host.vcpus, host.memoryMiB, host.diskSizeGiB]).toEqual([288, 4194304, 65536]);
+    expect(build({ vcpus: 1, memoryMiB: 512, diskSizeGiB: 2 }, 'small').vcpus).toBe(1);
   });
 
   it('fails when memoryMiB is below 512', () => {
     const { build } = setup();
-    expect(() => build({ memoryMiB: 256 })).toThrow(
-      'KvmHost [test/host]: memoryMiB 256 must be a whole number of at least 512; Docker and cloud-init need at least 512 MiB (2048 is the default)',
-    );
+    expect(() => build({ memoryMiB: 256 })).toThrow(`KvmHost [test/host]: memoryMiB 256 ${MEMORY_RULE}`);
+  });
+
+  it('fails when memoryMiB is more than a real host gives a guest', () => {
+    const { build } = setup();
+    expect(() => build({ memoryMiB: 1e9 })).toThrow(`KvmHost [test/host]: memoryMiB 1000000000 ${MEMORY_RULE}`);
   });
 
   it('fails when diskSizeGiB is below 2', () => {
     const { build } = setup();
-    expect(() => build({ diskSizeGiB: 1 })).toThrow('KvmHost [test/host]: diskSizeGiB 1 must be a whole number of at least 2');
+    expect(() => build({ diskSizeGiB: 1 })).toThrow(`KvmHost [test/host]: diskSizeGiB 1 ${DISK_RULE}`);
+  });
+
+  it('fails when diskSizeGiB is more than a real storage pool holds', () => {
+    const { build } = setup();
+    expect(() => build({ diskSizeGiB: 1e9 })).toThrow(`KvmHost [test/host]: diskSizeGiB 1000000000 ${DISK_RULE}`);
+  });
+
+  // Casts stand in for JavaScript callers and parsed files, where the union types are not checked.
+  it('fails when virtualization is not kvm or qemu', () => {
+    const { build } = setup();
+    expect(() => build({ virtualization: 'xen' as never })).toThrow('KvmHost [test/host]: virtualization "xen" must be one of "kvm", "qemu"');
+  });
+
+  it('fails when baseImageFormat is not qcow2 or raw', () => {
+    const { build } = setup();
+    expect(() => build({ baseImageFormat: 'vmdk' as never })).toThrow('KvmHost [test/host]: baseImageFormat "vmdk" must be one of "qcow2", "raw"');
+  });
+
+  it('fails when autostart is not a boolean', () => {
+    const { build } = setup();
+    expect(() => build({ autostart: 'yes' as never })).toThrow('KvmHost [test/host]: autostart "yes" must be true or false');
   });
 
   it('fails when the base image is a relative path', () => {
@@ -605,8 +645,20 @@ describe('KvmHost readiness check', () => {
   it('fails when the key variable is not sensitive', () => {
     const { stack, build } = setup();
     expect(() => build().addReadinessCheck({ privateKey: variable(stack, false) })).toThrow(
-      'KvmHost [test/host]: privateKey variable "ssh_key" must be declared with sensitive: true, or the key shows up in plans and logs',
+      'KvmHost [test/host]: privateKey variable "ssh_key" must be declared with sensitive: true, or the key shows up in plans and logs; add sensitive: true to its TerraformVariable',
     );
+  });
+
+  it('fails when the key is a string, not a variable, without showing it', () => {
+    // GIVEN a caller in JavaScript passing the key itself
+    const { build } = setup();
+    const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----';
+    const host = build();
+    const attempt = () => host.addReadinessCheck({ privateKey: key as never });
+    expect(attempt).toThrow(
+      "KvmHost [test/host]: privateKey must be a TerraformVariable declared with sensitive: true, but it is a string (value not shown): a key written in code ends up in cdk.tf.json and in every plan; declare new TerraformVariable(stack, 'ssh_private_key', { type: 'string', sensitive: true }), pass that as privateKey, and set TF_VAR_ssh_private_key when you apply",
+    );
+    expect(attempt).not.toThrow(/BEGIN|b3BlbnNz/);
   });
 
   it('fails when it is added twice', () => {

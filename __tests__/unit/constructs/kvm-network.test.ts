@@ -144,6 +144,54 @@ describe('KvmNetwork', () => {
   });
 });
 
+describe('KvmNetwork collisions on one hypervisor', () => {
+  it('fails when two networks on one hypervisor share a libvirt name, naming both', () => {
+    const { build } = setup();
+    build({ name: 'shop' }, 'a');
+    expect(() => build({ name: 'shop', cidr: '192.168.151.0/24' }, 'b')).toThrow(
+      'KvmNetwork [test/b]: name "shop" is already the libvirt name of network test/a on the same hypervisor (the stack\'s default libvirt provider); libvirt keeps one network per name, so give this one another name',
+    );
+  });
+
+  it('fails when two networks on one hypervisor overlap, naming both ranges', () => {
+    const { build } = setup();
+    build({}, 'a');
+    expect(() => build({ cidr: '192.168.150.128/25', dhcpRange: { start: '192.168.150.200', end: '192.168.150.250' } }, 'b')).toThrow(
+      'KvmNetwork [test/b]: cidr "192.168.150.128/25" overlaps 192.168.150.0/24 of network test/a on the same hypervisor (the stack\'s default libvirt provider); libvirt cannot route both ranges, so choose one outside 192.168.150.0/24',
+    );
+    expect(() => build({ cidr: '192.168.0.0/16' }, 'c')).toThrow('KvmNetwork [test/c]: cidr "192.168.0.0/16" overlaps 192.168.150.0/24 of network test/a');
+  });
+
+  it('counts the default provider given explicitly and left out as one hypervisor', () => {
+    const { stack, build } = setup();
+    const libvirt = new LibvirtProvider(stack, 'libvirt', { uri: 'qemu:///system' });
+    build({ provider: libvirt }, 'a');
+    expect(() => build({ name: 'a' }, 'b')).toThrow('KvmNetwork [test/b]: name "a" is already the libvirt name of network test/a on the same hypervisor');
+  });
+
+  it('accepts one name and range on two hypervisors, and in two stacks', () => {
+    const { stack, build } = setup();
+    const remote = new LibvirtProvider(stack, 'remote', { uri: 'qemu+ssh://root@kvm2.example.no/system', alias: 'kvm2' });
+    build({ name: 'shop' }, 'a');
+    expect(build({ name: 'shop', provider: remote }, 'b').ipv4.network).toBe('192.168.150.0');
+    const other = new TerraformStack(stack.node.root as never, 'other');
+    expect(new KvmNetwork(other, 'a', { name: 'shop', cidr: '192.168.150.0/24' }).ipv4.prefix).toBe(24);
+  });
+
+  it('fails when a network overlaps an existing one it refers to by name', () => {
+    const { stack, build } = setup();
+    KvmNetwork.fromName(stack, 'existing', { name: 'default', cidr: '192.168.122.0/24' });
+    expect(() => build({ cidr: '192.168.122.0/24' }, 'b')).toThrow('KvmNetwork [test/b]: cidr "192.168.122.0/24" overlaps 192.168.122.0/24 of network test/existing on the same hypervisor');
+  });
+
+  // Casts stand in for JavaScript callers, where the boolean type is not checked.
+  it('fails when autostart or isolated is not a boolean', () => {
+    const { build } = setup();
+    expect(() => build({ autostart: 'no' as never })).toThrow('KvmNetwork [test/net]: autostart "no" must be true or false');
+    expect(() => build({ isolated: 1 as never }, 'net2')).toThrow('KvmNetwork [test/net2]: isolated 1 must be true or false');
+  });
+});
+
 describe('KvmNetwork.fromName', () => {
   it('refers to an existing network by its literal name and creates no resource', () => {
     const { stack } = setup();

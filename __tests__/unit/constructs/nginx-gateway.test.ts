@@ -206,6 +206,16 @@ describe('NginxGateway', () => {
     expect(gateway.service.dockerProvider).toBe(vm2);
   });
 
+  test("takes a profile that reserves the services' ports, and passes the list to the gateway container", () => {
+    // GIVEN the profile the port-range warning advises: the article's range with 3306 and 13000-13099 reserved
+    const { stack, network } = setup();
+    const profile = new SysctlProfile({ overrides: { 'net.ipv4.ip_local_reserved_ports': [3306, [13000, 13099]] } });
+    // WHEN a gateway gets it THEN the container's namespace gets the same list
+    const gateway = new NginxGateway(stack, 'gateway', { network, pools, routes, sysctlProfile: profile });
+    expect(gateway.sysctls['net.ipv4.ip_local_reserved_ports']).toBe('3306,13000-13099');
+    expect(gatewayContainer(Testing.synth(stack), gateway).sysctls).toEqual(expect.objectContaining({ 'net.ipv4.ip_local_reserved_ports': '3306,13000-13099' }));
+  });
+
   test('a profile without somaxconn keeps the default backlog, with a warning', () => {
     const { stack, network } = setup();
     const profile = new SysctlProfile({ preset: { 'net.ipv4.tcp_tw_reuse': 1 } });

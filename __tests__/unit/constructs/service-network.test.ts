@@ -159,6 +159,41 @@ describe('ServiceNetwork guards', () => {
   test('fails when the subnet has host bits set', () => {
     expect(() => setup({ subnet: '172.28.0.1/24' })).toThrow('subnet "172.28.0.1/24" has host bits set; use the network address "172.28.0.0/24"');
   });
+  test('fails when two networks on one Docker host share a name, naming both', () => {
+    const { stack, provider } = setup({ networkName: 'shop' });
+    expect(() => new ServiceNetwork(stack, 'backend', { provider, networkName: 'shop' })).toThrow(
+      'ServiceNetwork [dev/backend]: networkName "shop" is already used by network dev/services on the same Docker host (provider dev/docker); Docker network names are unique per host, so give this one another networkName',
+    );
+  });
+  test('fails when two networks on one Docker host have overlapping subnets', () => {
+    const { stack, provider } = setup({ subnet: '172.28.0.0/24' });
+    expect(() => new ServiceNetwork(stack, 'backend', { provider, subnet: '172.28.0.128/25' })).toThrow(
+      'ServiceNetwork [dev/backend]: subnet "172.28.0.128/25" overlaps 172.28.0.0/24 of network dev/services on the same Docker host (provider dev/docker); Docker refuses overlapping address pools, so choose a subnet outside 172.28.0.0/24',
+    );
+  });
+  test('fails when a network reaches another Docker host where that name is taken', () => {
+    // GIVEN two networks on two hosts, one of them named like the other's
+    const { stack, provider, network } = setup({ networkName: 'shop' });
+    const vm2 = new DockerProvider(stack, 'vm2', { host: 'ssh://deploy@10.0.0.12', alias: 'vm2' });
+    new ServiceNetwork(stack, 'local', { provider: vm2, networkName: 'shop-2' });
+    const other = new ServiceNetwork(stack, 'other', { provider: vm2, networkName: 'vm2-only' });
+    expect(other.networkName).toBe('vm2-only');
+    // WHEN a replica of `services` runs on vm2, where `shop` is free, it gets its network there
+    network.addService('web', { image: 'app:1', dockerProvider: vm2 });
+    // AND a network named like one already on vm2 fails as soon as it reaches vm2
+    const clash = new ServiceNetwork(stack, 'clash', { provider, networkName: 'shop-2' });
+    expect(() => clash.addService('web', { image: 'app:1', dockerProvider: vm2 })).toThrow(
+      'ServiceNetwork [dev/clash]: networkName "shop-2" is already used by network dev/local on the same Docker host (provider dev/vm2)',
+    );
+  });
+  test('accepts one name and subnet on two Docker hosts', () => {
+    const { stack } = setup({ networkName: 'shop', subnet: '172.28.0.0/24' });
+    const vm2 = new DockerProvider(stack, 'vm2', { host: 'ssh://deploy@10.0.0.12', alias: 'vm2' });
+    expect(new ServiceNetwork(stack, 'other', { provider: vm2, networkName: 'shop', subnet: '172.28.0.0/24' }).subnet).toBe('172.28.0.0/24');
+  });
+  test('fails when internal is not a boolean', () => {
+    expect(() => setup({ internal: 'true' as never })).toThrow('ServiceNetwork [dev/services]: internal "true" must be true or false');
+  });
   test('fails when a service id is used twice', () => {
     const { network } = setup();
     network.addService('web', { image: 'app:1' });

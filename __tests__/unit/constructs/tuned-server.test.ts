@@ -144,9 +144,48 @@ describe('TunedServer', () => {
     );
   });
 
+  it('fails when the private key is a string, not a variable, without showing it', () => {
+    const { build } = setup({ privateKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIZKr13k7dY5Fz+G+pbLiadrE85vh8FM2F0M3FgpPUYx' as never });
+    expect(build).toThrow(
+      "TunedServer [prod/vps]: privateKey must be a TerraformVariable declared with sensitive: true, but it is a string (value not shown): a key written in code ends up in cdk.tf.json and in every plan; declare new TerraformVariable(stack, 'ssh_private_key', { type: 'string', sensitive: true }), pass that as privateKey, and set TF_VAR_ssh_private_key when you apply",
+    );
+  });
+
+  it('fails when the private key is missing', () => {
+    expect(setup({ privateKey: undefined as never }).build).toThrow('TunedServer [prod/vps]: privateKey must be a TerraformVariable declared with sensitive: true, but it is undefined:');
+  });
+
   it('fails when the private key variable is not a string', () => {
     const { build } = setup({}, { sensitive: true, type: 'list(string)' });
     expect(build).toThrow('TunedServer [prod/vps]: privateKey variable "ssh_private_key" has type "list(string)"; declare it with type: "string"');
+  });
+
+  it('fails when a second TunedServer tunes the same host with another profile, naming both and what differs', () => {
+    // GIVEN one server tuned with the article's profile, in staging
+    const app = Testing.app();
+    const stacks = ['staging', 'prod'].map((name) => new TerraformStack(app, name));
+    const keys = stacks.map((stack) => new TerraformVariable(stack, 'ssh_private_key', { type: 'string', sensitive: true }));
+    new TunedServer(stacks[0], 'vps', { host: '203.0.113.10', privateKey: keys[0], hostKey: HOST_KEY });
+    // WHEN prod tunes the same machine with a bigger backlog THEN it is refused
+    const profile = new SysctlProfile({ overrides: { 'net.core.somaxconn': 8192 } });
+    expect(() => new TunedServer(stacks[1], 'vps', { host: '203.0.113.10', privateKey: keys[1], hostKey: HOST_KEY, profile })).toThrow(
+      'TunedServer [prod/vps]: host "203.0.113.10" is already tuned by staging/vps with other settings (net.core.somaxconn 4096 there, 8192 here); each apply would undo the other\'s tuning: give both the same profile and allowedVirtualization, or tune the host with one TunedServer',
+    );
+  });
+
+  it('fails when two TunedServers for one host accept different machine types', () => {
+    const { stack, privateKey } = setup();
+    new TunedServer(stack, 'a', { host: 'vps.example.no', privateKey, hostKey: HOST_KEY });
+    expect(() => new TunedServer(stack, 'b', { host: 'VPS.example.no', privateKey, hostKey: HOST_KEY, allowedVirtualization: ['kvm', 'amazon'] })).toThrow(
+      'TunedServer [prod/b]: host "VPS.example.no" is already tuned by prod/a with other settings (allowedVirtualization kvm there, kvm, amazon here);',
+    );
+  });
+
+  it('accepts two TunedServers for one host with the same tuning (e.g. another SSH user)', () => {
+    const { stack, privateKey } = setup();
+    new TunedServer(stack, 'a', { host: '203.0.113.10', privateKey, hostKey: HOST_KEY });
+    const second = new TunedServer(stack, 'b', { host: '203.0.113.10', privateKey, hostKey: HOST_KEY, user: 'deploy', profile: new SysctlProfile() });
+    expect(second.user).toBe('deploy');
   });
 
   it('fails when the host carries a user or port', () => {
@@ -173,7 +212,7 @@ describe('TunedServer', () => {
 
   it('fails when the host key is not an SSH public key', () => {
     expect(setup({ hostKey: 'AAAAC3NzaC1lZDI1NTE5' }).build).toThrow(
-      'TunedServer [prod/vps]: hostKey "AAAAC3NzaC1lZDI1NTE5" must be one line: "<type> <base64 body> [comment]", as in a .pub file',
+      'TunedServer [prod/vps]: hostKey "AAAAC3NzaC1lZDI1NTE5" must be "<type> <base64 body> [comment]" with single spaces between the parts, as in a .pub file',
     );
   });
 

@@ -4,7 +4,7 @@ import { App, TerraformStack, Testing } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { ContainerService } from '../../../constructs/container-service';
 import { NginxGateway } from '../../../constructs/nginx-gateway';
-import { POLICY_REPORT_FILE, PolicyRule, Suppressions, applyPolicy } from '../../../policy';
+import { POLICY_REPORT_FILE, PolicyRule, Redundancy, Suppressions, applyPolicy } from '../../../policy';
 import { EnvironmentStack } from '../../../stacks/environment-stack';
 import { DEFAULT_ENVIRONMENTS } from '../../../stacks/environments';
 import { annotations, dockerStack, kvmHost } from './helpers';
@@ -61,7 +61,7 @@ describe('applyPolicy', () => {
     const web = webStack(app, 'dev', true);
     const stack = TerraformStack.of(web);
     applyPolicy(stack);
-    expect(() => Testing.synth(stack, true)).toThrow('dev/services/web/container: [port-not-public] port 80/tcp is published on 0.0.0.0');
+    expect(() => Testing.synth(stack, true)).toThrow('[dev/services/web/container] [port-not-public] port 80/tcp is published on 0.0.0.0');
   });
 
   test('fails app.synth() before any stack is written when a later stack has an error, leaving cdktf.out untouched', () => {
@@ -70,7 +70,7 @@ describe('applyPolicy', () => {
     webStack(app, 'dev');
     webStack(app, 'prod', true);
     applyPolicy(app);
-    expect(() => app.synth()).toThrow('prod/services/web/container: [port-not-public]');
+    expect(() => app.synth()).toThrow('[prod/services/web/container] [port-not-public]');
     expect(snapshotDir(outdir)).toEqual(before);
   });
 
@@ -91,7 +91,7 @@ describe('applyPolicy', () => {
     const { network } = dockerStack('prod', app);
     network.node.addValidation({ validate: () => ['a cross-object check failed'] });
     applyPolicy(app);
-    expect(() => app.synth()).toThrow('[dev] prod/services: a cross-object check failed');
+    expect(() => app.synth()).toThrow('Validation failed with the following errors:\n  [prod/services] a cross-object check failed\n');
     expect(snapshotDir(outdir)).toEqual(before);
   });
 
@@ -122,22 +122,68 @@ describe('applyPolicy', () => {
     expect(report.warnings).toEqual([]);
   });
 
-  test('requires two servers per pool in staging and prod, not in dev', () => {
-    for (const [env, fails] of [['dev', false], ['staging', true]] as const) {
-      const { stack, network } = dockerStack(env);
-      new NginxGateway(network, 'gateway', { network, pools: [{ name: 'p', servers: [{ host: '10.0.0.2', port: 80 }] }], routes: [{ path: '/', pool: 'p' }] });
+  /** A stack `name` whose gateway routes `/` to a pool of one server. */
+  function singleServerGateway(app: App, name: string): TerraformStack {
+    const { stack, network } = dockerStack(name, app);
+    new NginxGateway(network, 'gateway', { network, pools: [{ name: 'p', servers: [{ host: '10.0.0.2', port: 80 }] }], routes: [{ path: '/', pool: 'p' }] });
+    return stack;
+  }
+
+  test('requires two servers per pool where the environment declares redundancy, whatever its name', () => {
+    // GIVEN environments named qa and live, one declaring redundancy, and none named staging or prod
+    for (const [env, required] of [['qa', false], ['live', true]] as const) {
+      const stack = singleServerGateway(Testing.app(), env);
+      if (required) Redundancy.of(stack).require('customers reach the shop through it');
       applyPolicy(stack);
       const synth = () => Testing.synth(stack, true);
-      if (fails) expect(synth).toThrow(`${env}/services/gateway: [gateway-redundant-pool] route '/' reaches pool 'p' with 1 primary server`);
-      else expect(synth).not.toThrow();
+      // THEN only the declared one fails, with the reason it gave
+      if (required) {
+        expect(synth).toThrow(
+          "[live/services/gateway] [gateway-redundant-pool] route '/' reaches pool 'p' with 1 primary server, a single point of failure in 'live', which requires redundancy (customers reach the shop through it): add a second server",
+        );
+      } else expect(synth).not.toThrow();
     }
+  });
+
+  test('judges no environment by its name: staging and prod are unchecked unless they declare redundancy or are listed', () => {
+    const app = Testing.app();
+    const stacks = ['staging', 'prod'].map((name) => singleServerGateway(app, name));
+    const pack = applyPolicy(app);
+    expect(stacks.flatMap((s) => pack.check(s)).filter((f) => f.ruleId === 'gateway-redundant-pool')).toEqual([]);
+  });
+
+  test('still takes redundantEnvironments by stack name when given explicitly', () => {
+    const stack = singleServerGateway(Testing.app(), 'staging');
+    applyPolicy(stack, { redundantEnvironments: ['staging'] });
+    expect(() => Testing.synth(stack, true)).toThrow("[staging/services/gateway] [gateway-redundant-pool] route '/' reaches pool 'p' with 1 primary server, a single point of failure in 'staging': add");
+  });
+
+  test('labels every error with its own stack and path, whichever stack is validated first', () => {
+    // GIVEN three stacks where the second and the third have an error each
+    const { app, outdir } = appIn();
+    const before = snapshotDir(outdir);
+    webStack(app, 'c');
+    const staging = singleServerGateway(app, 'staging');
+    Redundancy.of(staging).require();
+    webStack(app, 'prod', true);
+    applyPolicy(app);
+    // WHEN the app synthesizes (stack c is validated first) THEN each error names its own stack, none says [c]
+    expect(() => app.synth()).toThrow(
+      [
+        'Validation failed with the following errors:',
+        "  [staging/services/gateway] [gateway-redundant-pool] route '/' reaches pool 'p' with 1 primary server, a single point of failure in 'staging': add a second server (another replica, ideally on another host) to the pool",
+        "  [prod/services/web/container] [port-not-public] port 80/tcp is published on 0.0.0.0: publish it on 127.0.0.1 or one private address (hostAddress), or suppress 'port-not-public' on this construct with the reason it must be public",
+        '',
+      ].join('\n'),
+    );
+    expect(snapshotDir(outdir)).toEqual(before);
   });
 
   test('takes allowed jurisdictions by environment name', () => {
     const { stack } = dockerStack('prod');
     kvmHost(stack);
     applyPolicy(stack, { allowedJurisdictions: { prod: ['NO'] } });
-    expect(() => Testing.synth(stack, true)).toThrow("prod/host: [data-residency] host has no declared jurisdiction, but environment 'prod' allows hosts only in 'NO'");
+    expect(() => Testing.synth(stack, true)).toThrow("[prod/host] [data-residency] host has no declared jurisdiction, but environment 'prod' allows hosts only in 'NO'");
   });
 
   test('fails when applied twice to a stack', () => {
@@ -150,6 +196,18 @@ describe('applyPolicy', () => {
     const { stack } = dockerStack();
     const rule: PolicyRule = { id: 'twice', level: 'error', description: 'A rule listed twice, to test the guard.', check: () => [] };
     expect(() => applyPolicy(stack, { rules: [rule, rule] })).toThrow("policy rule id 'twice' is used by two rules; give every rule its own id");
+  });
+
+  test('fails when a rule has a level other than error or warning (a JavaScript rule)', () => {
+    const { stack } = dockerStack();
+    const rule = { id: 'loud', level: 'fatal', description: 'A rule with an unknown level, to test the guard.', check: () => [] } as unknown as PolicyRule;
+    expect(() => applyPolicy(stack, { rules: [rule] })).toThrow('policy rule \'loud\' level "fatal" must be one of "error", "warning"');
+  });
+
+  test('fails when a rule has no check function', () => {
+    const { stack } = dockerStack();
+    const rule = { id: 'empty', level: 'error', description: 'A rule without a check, to test the guard.' } as unknown as PolicyRule;
+    expect(() => applyPolicy(stack, { rules: [rule] })).toThrow("policy rule 'empty' has no check function; give it check(node, context) returning its findings");
   });
 
   test('fails when there is no stack to apply it to', () => {

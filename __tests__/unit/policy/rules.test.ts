@@ -5,6 +5,7 @@ import { NginxGateway } from '../../../constructs/nginx-gateway';
 import { TunedServer } from '../../../constructs/tuned-server';
 import {
   ALL_RULES,
+  ISO_3166_ALPHA2,
   Jurisdiction,
   containerLogRotation,
   containerMemoryLimit,
@@ -18,6 +19,7 @@ import {
   noSecretLiteral,
   portNotPublic,
   statefulDataOnVolume,
+  whyNotCountryCode,
 } from '../../../policy';
 import { UpstreamServer } from '../../../renderers/nginx-config';
 import { SysctlProfile } from '../../../renderers/sysctl-profile';
@@ -366,5 +368,29 @@ describe('data-residency', () => {
     expect(() => Jurisdiction.of(stack).set('Norway')).toThrow(
       "TerraformStack [prod]: jurisdiction \"Norway\" must be an ISO 3166-1 alpha-2 country code in capitals, e.g. 'NO' for Norway",
     );
+  });
+
+  test('fails when a two-letter code is assigned to no country', () => {
+    const { stack } = dockerStack('prod');
+    expect(() => Jurisdiction.of(stack).set('XX')).toThrow(
+      "TerraformStack [prod]: jurisdiction \"XX\" is not an assigned ISO 3166-1 alpha-2 country code; use the code of the country, e.g. 'NO' for Norway",
+    );
+    expect(() => Jurisdiction.of(stack).allowOnly(['NO', 'QQ'])).toThrow('TerraformStack [prod]: allowed jurisdiction "QQ" is not an assigned ISO 3166-1 alpha-2 country code');
+  });
+
+  test('fails on codes that are only reserved, naming the assigned code meant', () => {
+    const { stack } = dockerStack('prod');
+    expect(() => Jurisdiction.of(stack).set('UK')).toThrow("TerraformStack [prod]: jurisdiction 'UK' is only reserved in ISO 3166-1; the United Kingdom is 'GB'");
+    expect(() => Jurisdiction.of(stack).allowOnly(['EU'])).toThrow(
+      "TerraformStack [prod]: allowed jurisdiction 'EU' is the European Union, not a country; list the countries allowed, e.g. ['DE', 'FR', 'NL']",
+    );
+  });
+
+  test('knows the 249 assigned codes, Norway, Svalbard and the United Kingdom among them', () => {
+    expect(ISO_3166_ALPHA2).toHaveLength(249);
+    expect([...ISO_3166_ALPHA2].sort()).toEqual(ISO_3166_ALPHA2);
+    for (const code of ['NO', 'SJ', 'GB', 'DE', 'AX']) expect(whyNotCountryCode(code)).toBeUndefined();
+    const { stack } = dockerStack('prod');
+    expect(Jurisdiction.of(stack).set('SJ')).toBe('SJ');
   });
 });

@@ -62,7 +62,7 @@ describe('Suppressions', () => {
     Suppressions.of(web).add('port-not-public', REASON);
     Suppressions.of(web).add('port-not-publik', REASON);
     applyPolicy(stack);
-    expect(() => Testing.synth(stack, true)).toThrow("prod/services/web: [suppression] suppresses unknown rule 'port-not-publik': use one of container-memory-limit,");
+    expect(() => Testing.synth(stack, true)).toThrow("[prod/services/web] [suppression] suppresses unknown rule 'port-not-publik': use one of container-memory-limit,");
   });
 
   test('warns about a suppression that suppresses nothing', () => {

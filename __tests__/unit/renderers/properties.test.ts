@@ -6,7 +6,7 @@ import { renderNginxConfig, resolveRoutes } from '../../../renderers/nginx-confi
 import { shellCommand, shellQuote } from '../../../renderers/shell';
 import { SysctlProfile } from '../../../renderers/sysctl-profile';
 import { sampleGateways } from '../../fixtures/gateway-models';
-import { DANGEROUS, NginxDirective, gatewayModelArb, parseNginx, parseShellWords, stringFrom, userString } from '../../fixtures/properties';
+import { DANGEROUS, INVISIBLE, NON_ASCII_LETTERS, NginxDirective, gatewayModelArb, parseNginx, parseShellWords, stringFrom, userString } from '../../fixtures/properties';
 
 // Fixed seeds keep the runs deterministic; a failure prints its counterexample and the seed.
 const RUNS = { seed: 20261128, numRuns: 400 };
@@ -80,7 +80,10 @@ const PRINTABLE = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + 
 /** The user-data inputs a user sets: admin user, SSH key comments, host name, extra sysctl values. */
 const cloudInitArb = fc.record({
   adminUser: userString(['a', 'd', 'm', 'i', 'n', '_', '-', '0', '9']),
-  comments: fc.array(fc.oneof(stringFrom(PRINTABLE, 20, 0), stringFrom([...PRINTABLE, '\n', '\t'], 8)), { minLength: 1, maxLength: 2 }),
+  comments: fc.array(
+    fc.oneof(stringFrom([...PRINTABLE, ...NON_ASCII_LETTERS], 20, 0), stringFrom([...PRINTABLE, ...NON_ASCII_LETTERS, ...INVISIBLE, '\n', '\t'], 8)),
+    { minLength: 1, maxLength: 2 },
+  ),
   hostname: fc.option(userString(['k', 'v', 'm', '-', '1', '.']), { nil: undefined }),
   extraValue: fc.oneof(stringFrom(PRINTABLE.filter((c) => c !== ' '), 10), stringFrom([...PRINTABLE, '\n'], 10)),
 });
@@ -105,6 +108,8 @@ describe('cloud-init user-data: values round-trip through YAML', () => {
         expect(doc).toEqual(config.userDataModel());
         expect(doc.users[0].name).toBe(input.adminUser);
         expect(doc.users[0].ssh_authorized_keys).toEqual(keys);
+        // Comments in any language pass; none that hides characters or spans lines does.
+        for (const comment of input.comments) expect(comment).not.toMatch(/[\p{C}\p{Zl}\p{Zp}]/u);
         expect(doc.write_files[0]).toEqual({ path: config.profile.filePath, owner: 'root:root', permissions: '0644', content: config.profile.render() });
         expect(config.profile.render()).toContain(`kernel.pid_max = ${input.extraValue}\n`);
         expect(doc.runcmd).toContain(shellCommand('usermod', '-aG', 'docker', input.adminUser));

@@ -268,10 +268,37 @@ describe('SysctlProfile guards', () => {
     expect(() => withOverrides({ 'net.ipv4.ip_local_reserved_ports': [[9000]] })).toThrow('net.ipv4.ip_local_reserved_ports range [9000] must be [low, high]');
   });
 
+  it('fails when the reserved ports cover the whole ephemeral range, leaving no port for outgoing connections', () => {
+    expect(() => withOverrides({ 'net.ipv4.ip_local_reserved_ports': [[1024, 65535]] })).toThrow(
+      'net.ipv4.ip_local_reserved_ports 1024-65535 covers the whole ephemeral range 1024-65000 (net.ipv4.ip_local_port_range), so no port is left for outgoing connections (connect() fails with EADDRNOTAVAIL); reserve only the ports services listen on, such as [3306, 8080], or widen net.ipv4.ip_local_port_range',
+    );
+  });
+
+  it('fails when ports and ranges together cover the whole ephemeral range', () => {
+    expect(() => withOverrides({ 'net.ipv4.ip_local_port_range': [20000, 20009], 'net.ipv4.ip_local_reserved_ports': [[19000, 20004], 20005, [20006, 20100]] })).toThrow(
+      'net.ipv4.ip_local_reserved_ports 19000-20004,20005,20006-20100 covers the whole ephemeral range 20000-20009 (net.ipv4.ip_local_port_range), so no port is left',
+    );
+  });
+
+  it("fails when the reserved ports cover the kernel's default range and the profile sets none", () => {
+    expect(() => new SysctlProfile({ preset: {}, overrides: { 'net.ipv4.ip_local_reserved_ports': [[32768, 60999]] } })).toThrow(
+      "net.ipv4.ip_local_reserved_ports 32768-60999 covers the kernel's default ephemeral range 32768-60999, so no port is left for outgoing connections",
+    );
+  });
+
+  it('accepts reserved ports that leave one port of the range free', () => {
+    const profile = withOverrides({ 'net.ipv4.ip_local_port_range': [20000, 20009], 'net.ipv4.ip_local_reserved_ports': [[20000, 20008]] });
+    expect(profile.values()['net.ipv4.ip_local_reserved_ports']).toBe('20000-20008');
+  });
+
   it('fails when tcp_tw_reuse is on while tcp_timestamps is 0', () => {
     expect(() => withOverrides({ 'net.ipv4.tcp_timestamps': 0 })).toThrow(
       'net.ipv4.tcp_tw_reuse 1 has no effect with net.ipv4.tcp_timestamps 0: TIME_WAIT reuse relies on TCP timestamps to tell old segments from new ones; set net.ipv4.tcp_timestamps to 1 or net.ipv4.tcp_tw_reuse to 0',
     );
+  });
+
+  it('fails when hostRunsDocker is not a boolean (a JavaScript caller)', () => {
+    expect(() => new SysctlProfile({ hostRunsDocker: 'no' as never })).toThrow('hostRunsDocker "no" must be true or false');
   });
 
   it('fails when ip_forward is 0 on a host that runs Docker', () => {
@@ -290,6 +317,38 @@ describe('SysctlProfile guards', () => {
     expect(() => new SysctlProfile({ extra: { '-kernel.pid_max': 1 } })).toThrow(
       `extra sysctl key "-kernel.pid_max" must be a dotted sysctl name such as "kernel.pid_max" (lowercase first part, then letters, digits, '_' or '-')`,
     );
+  });
+
+  it('fails when an extra key lies outside every /proc/sys directory', () => {
+    expect(() => new SysctlProfile({ extra: { 'network.core.rmem_max': 1 } })).toThrow(
+      'extra sysctl key "network.core.rmem_max" starts with "network", which is no directory of /proc/sys (abi, crypto, debug, dev, fs, kernel, net, sunrpc, user, vm), so no kernel has it; check the spelling',
+    );
+  });
+
+  it('fails when an extra key was removed from the kernel, saying what replaces it', () => {
+    expect(() => new SysctlProfile({ extra: { 'net.ipv4.tcp_tw_recycle': 1 } })).toThrow(
+      'extra sysctl key "net.ipv4.tcp_tw_recycle" was removed in Linux 4.12 (it broke connections from clients behind NAT); net.ipv4.tcp_tw_reuse, which the profile models, is the safe way to reuse TIME_WAIT sockets',
+    );
+    expect(() => new SysctlProfile({ extra: { 'kernel.sched_migration_cost_ns': 5000000 } })).toThrow(
+      'extra sysctl key "kernel.sched_migration_cost_ns" moved out of sysctl to /sys/kernel/debug/sched/ in Linux 5.13; drop it from the profile',
+    );
+  });
+
+  it('fails when an extra key is a typo of a known key, naming the key meant', () => {
+    expect(() => new SysctlProfile({ extra: { 'net.core.somaxcon': 4096 } })).toThrow(
+      'extra sysctl key "net.core.somaxcon" is no kernel parameter; did you mean "net.core.somaxconn"? Set that in `overrides`, where its value is checked',
+    );
+    expect(() => new SysctlProfile({ extra: { 'net.ipv6.tcp_tw_reuse': 1 } })).toThrow('did you mean "net.ipv4.tcp_tw_reuse"?');
+  });
+
+  it('lists the keys it sets, for the preflight to look for', () => {
+    expect(new SysctlProfile({ extra: { 'kernel.pid_max': 4194304 } }).keys()).toEqual([
+      'fs.file-max',
+      'kernel.pid_max',
+      'net.core.somaxconn',
+      'net.ipv4.ip_local_port_range',
+      'net.ipv4.tcp_tw_reuse',
+    ]);
   });
 
   it('fails when an extra value spans lines', () => {

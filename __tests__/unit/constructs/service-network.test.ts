@@ -127,7 +127,7 @@ describe('ServiceNetwork', () => {
       ports: [{ internal: 80, external: 8080, ip: '127.0.0.1', protocol: 'tcp' }],
     });
     expect(synth).not.toContain('strongpassword123');
-    expect(synth).toMatchSnapshot();
+    expect(JSON.parse(synth)).toMatchSnapshot(); // parsed: cdktf and CDK Terrain print `[]` and `{}` differently
   });
 });
 

@@ -10,10 +10,7 @@ export PATH="$node22:$PATH"
 copy=$(mktemp -d "${TMPDIR:-/tmp}/kvms-cdktn-XXXXXX")
 trap 'rm -rf "$copy"' EXIT
 
-# The working tree as git sees it, without what .gitignore leaves out (node_modules, cdktf.out, dist).
-(cd "$root" && git ls-files -z --cached --others --exclude-standard) \
-  | (cd "$root" && while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done) \
-  | (cd "$root" && tar --null -T - -cf -) | tar -xf - -C "$copy"
+bash "$root/scripts/fresh-copy.sh" "$copy"
 
 # The recipe: cdktf's package names resolve to CDK Terrain's, and the override makes the prebuilt
 # @cdktf/provider-* packages (peer cdktf ^0.21.0) accept it; cdktn 0.24 wants constructs 10.6 or 10.7.

@@ -12,6 +12,7 @@ import { CloudInitConfig, CloudInitConfigProps } from '../renderers/cloud-init';
 import { renderGuestNetworkConfig } from '../renderers/guest-network';
 import { quote } from '../renderers/invalid-input';
 import { IKvmNetwork } from './kvm-network';
+import type { ReadinessCheck } from './provider-types';
 import { terraformLiteral } from './terraform-literal';
 import { fail, withPath } from './validation';
 
@@ -253,7 +254,7 @@ export class KvmHost extends Construct {
    * the guest, such as containers on its Docker, depend on it, so one apply creates the VM and then
    * deploys onto it. It runs again when the guest or its cloud-init changes.
    */
-  public addReadinessCheck(options: KvmHostReadinessOptions): Resource {
+  public addReadinessCheck(options: KvmHostReadinessOptions): ReadinessCheck {
     if (this.readiness !== undefined) fail(this, 'addReadinessCheck() was already called; use the resource it returned (readinessCheck)');
     if (options.privateKey.sensitive !== true) {
       fail(this, `privateKey variable "${options.privateKey.friendlyUniqueId}" must be declared with sensitive: true, or the key shows up in plans and logs`);
@@ -284,7 +285,7 @@ export class KvmHost extends Construct {
   }
 
   /** The readiness check, once `addReadinessCheck` has made it. */
-  public get readinessCheck(): Resource | undefined {
+  public get readinessCheck(): ReadinessCheck | undefined {
     return this.readiness;
   }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `npm run test:cdktn`: the unit suite on CDK Terrain 0.24 (the community fork of cdktf) and Node 22, the
-# way the README's "Using with CDK Terrain" recipe sets a project up. Works in a temporary copy of the
-# working tree (tracked and untracked files, not node_modules), so this checkout stays on cdktf 0.21.
+# `npm run test:cdktn`: the unit suite and `npx cdktn synth` on CDK Terrain 0.24 (the community fork of
+# cdktf) and Node 22, with the README's "Using with CDK Terrain" recipe applied. Works in a temporary copy
+# of the working tree (tracked and untracked files, not node_modules), so this checkout stays on cdktf 0.21.
 # Arguments go to jest, e.g. `npm run test:cdktn -- __tests__/unit/stacks`.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,20 +12,25 @@ trap 'rm -rf "$copy"' EXIT
 
 bash "$root/scripts/fresh-copy.sh" "$copy"
 
-# The recipe: cdktf's package names resolve to CDK Terrain's, and the override makes the prebuilt
-# @cdktf/provider-* packages (peer cdktf ^0.21.0) accept it; cdktn 0.24 wants constructs 10.6 or 10.7.
-node - "$copy/package.json" <<'JS'
+# The README's recipe ("Using with CDK Terrain", the block after `<!-- cdktn-recipe -->`), each package
+# set where this project lists it; this project's own build tools (the bindings generator) move along.
+node - "$copy/package.json" "$copy/README.md" <<'JS'
 const fs = require('fs');
-const file = process.argv[2];
+const [file, readme] = process.argv.slice(2);
+const block = /<!-- cdktn-recipe -->\s*```json\n([\s\S]*?)\n```/.exec(fs.readFileSync(readme, 'utf8'));
+if (block === null) throw new Error('README.md has no cdktn-recipe block (a json block after <!-- cdktn-recipe -->)');
+const recipe = JSON.parse(block[1]);
 const pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
+for (const [name, spec] of Object.entries({ ...recipe.dependencies, ...recipe.devDependencies })) {
+  const section = ['dependencies', 'devDependencies'].find((s) => pkg[s] && name in pkg[s]);
+  if (section === undefined) throw new Error(`the recipe names ${name}, which package.json does not list`);
+  pkg[section][name] = spec;
+}
 Object.assign(pkg.devDependencies, {
-  cdktf: 'npm:cdktn@0.24.0',
-  'cdktf-cli': 'npm:cdktn-cli@0.24.0',
   '@cdktf/commons': 'npm:@cdktn/commons@0.24.0',
   '@cdktf/provider-generator': 'npm:@cdktn/provider-generator@0.24.0',
-  constructs: '10.7.2',
 });
-pkg.overrides = { ...pkg.overrides, cdktf: '$cdktf' };
+pkg.overrides = { ...pkg.overrides, ...recipe.overrides };
 fs.writeFileSync(file, JSON.stringify(pkg, null, 2) + '\n');
 JS
 

@@ -1,6 +1,7 @@
 // The reusable constructs, one concept a file; this file only re-exports them.
 export * from './validation';
 export * from './identity';
+export * from './provider-types';
 export * from './docker-host';
 export * from './service-network';
 export * from './container-service';

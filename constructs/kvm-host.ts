@@ -13,6 +13,7 @@ import { renderGuestNetworkConfig } from '../renderers/guest-network';
 import { quote } from '../renderers/invalid-input';
 import { IKvmNetwork } from './kvm-network';
 import { brand, isInstance } from './identity';
+import type { ReadinessCheck } from './provider-types';
 import { terraformLiteral } from './terraform-literal';
 import { checkPrivateKeyVariable } from './private-key';
 import { checkOneOf, fail, withPath } from './validation';
@@ -311,7 +312,7 @@ export class KvmHost extends Construct {
    * the guest, such as containers on its Docker, depend on it, so one apply creates the VM and then
    * deploys onto it. It runs again when the guest or its cloud-init changes.
    */
-  public addReadinessCheck(options: KvmHostReadinessOptions): Resource {
+  public addReadinessCheck(options: KvmHostReadinessOptions): ReadinessCheck {
     if (this.readiness !== undefined) fail(this, 'addReadinessCheck() was already called; use the resource it returned (readinessCheck)');
     checkPrivateKeyVariable(this, options.privateKey);
     const timeoutMinutes = options.timeoutMinutes ?? 15;
@@ -349,7 +350,7 @@ export class KvmHost extends Construct {
   }
 
   /** The readiness check, once `addReadinessCheck` has made it. */
-  public get readinessCheck(): Resource | undefined {
+  public get readinessCheck(): ReadinessCheck | undefined {
     return this.readiness;
   }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts (or stops) a Docker engine of our own for the integration suite: Debian's dockerd on its own
 # socket and data root, no iptables, vfs storage (works inside containers and VMs alike).
-#   scripts/docker-engine.sh start|stop|env
-# `env` prints the DOCKER_HOST line to eval. The data root lives in the cache so imported images survive.
+#   scripts/docker-engine.sh start|stop|status|env
+# `env` prints the DOCKER_HOST line to eval; `status` exits 0 when this engine runs. `stop` stops only the
+# dockerd whose pid file this script wrote. The data root lives in the cache so imported images survive.
 set -euo pipefail
 # Its own place, apart from the toolchain cache (KVMS_CACHE), so every script and test finds one engine.
 state="${KVMS_DOCKER_STATE:-${XDG_CACHE_HOME:-$HOME/.cache}/cdktf-kvm-microservices}"
@@ -27,5 +28,9 @@ case "${1:-}" in
   stop)
     if [ -f "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
     for _ in $(seq 1 40); do [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null || exit 0; sleep 0.5; done ;;
-  *) echo "usage: scripts/docker-engine.sh start|stop|env" >&2; exit 2 ;;
+  status)
+    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && DOCKER_HOST="unix://$sock" docker version >/dev/null 2>&1; then
+      echo "docker-engine: running at unix://$sock (pid $(cat "$pidfile"))"
+    else echo "docker-engine: not running"; exit 1; fi ;;
+  *) echo "usage: scripts/docker-engine.sh start|stop|status|env" >&2; exit 2 ;;
 esac

@@ -21,12 +21,22 @@ allow_missing=false
 log() { printf '[toolchain] %s\n' "$*" >&2; }
 
 # go_module_source MODULE@VERSION DEST: downloads a module through the proxy and copies it somewhere
-# writable (the module cache is read-only and some builds generate code in the tree).
+# writable (the module cache is read-only and some builds generate code in the tree). When the proxy
+# refuses, its own words go to the log (e.g. "403 Forbidden ... This module version is not available").
 go_module_source() {
-  local modver=$1 dest=$2 dir
-  dir=$(cd "$KVMS_CACHE" && GOFLAGS=-mod=mod go mod download -json "$modver" 2>/dev/null \
-    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || true
-  [ -n "$dir" ] && [ -d "$dir" ] || return 1
+  local modver=$1 dest=$2 out dir reason
+  if ! command -v go >/dev/null; then
+    log "Go is not on PATH: building $modver needs Go 1.21 or later (it fetches the Go version the module asks for through the proxy); see https://go.dev/dl"
+    return 1
+  fi
+  out=$(cd "$KVMS_CACHE" && GOFLAGS=-mod=mod go mod download -json "$modver" 2>&1) || true
+  dir=$(printf '%s\n' "$out" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  if [ -z "$dir" ] || [ ! -d "$dir" ]; then
+    reason=$(printf '%s\n' "$out" | sed -n 's/^[[:space:]]*"Error": "\(.*\)"$/\1/p')
+    log "the Go module proxy did not serve $modver:"
+    printf '%b\n' "${reason:-$out}" | sed 's/^/[toolchain]   /' >&2
+    return 1
+  fi
   rm -rf "$dest" && mkdir -p "$(dirname "$dest")" && cp -r "$dir" "$dest" && chmod -R u+w "$dest"
 }
 
@@ -81,7 +91,7 @@ install_provider() {
   if [ -x "$out" ]; then log "$ns/$type $version: cached"; return; fi
   log "$ns/$type $version: trying the Go module proxy ($modver)"
   if provider_from_proxy "$type" "$version" "$modver" "$out"; then log "$ns/$type $version: built"; return; fi
-  log "$ns/$type $version: the proxy did not serve $modver; trying \$KVMS_PROVIDER_MIRROR"
+  log "$ns/$type $version: not built from the proxy; trying \$KVMS_PROVIDER_MIRROR"
   if provider_from_mirror "$ns" "$type" "$version" "$out"; then log "$ns/$type $version: copied from the mirror"; return; fi
   rmdir -p "$dir" 2>/dev/null || true
   missing+=("$ns/$type $version (module $modver)")

@@ -1,10 +1,12 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { readmeBlocks } from '../fixtures/readme-blocks';
 import { repoRoot } from './engine/toolchain';
 
-// A fresh cdktf project that installs this library the way a team does: compiled with
-// tsconfig.build.json, packed with `npm pack`, installed from the tarball with the supported peers.
+// A fresh cdktf project that installs this library the way a team does, by the README's consumer quick
+// start: the library compiled with tsconfig.build.json and packed with `npm pack`, the quick start's
+// commands and files, installed from the tarball with the supported peers.
 
 export const PEERS = ['cdktf', 'constructs', '@cdktf/provider-docker', '@cdktf/provider-null'];
 export const PACKAGE = 'cdktf-kvm-microservices';
@@ -24,38 +26,6 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
 }
 
-/** Installs from npm's cache when everything is there (it is after `npm ci` here), else from the registry. */
-function npmInstall(cwd: string): void {
-  try {
-    run('npm', ['install', '--offline', '--no-audit', '--no-fund'], cwd, cleanEnv());
-  } catch {
-    run('npm', ['install', '--no-audit', '--no-fund'], cwd, cleanEnv());
-  }
-}
-
-const CONSUMER_STACK = `import { App, TerraformStack } from 'cdktf';
-import { DockerHost, NginxGateway, ServiceNetwork } from '${PACKAGE}';
-
-const app = new App();
-const stack = new TerraformStack(app, 'consumer');
-const network = new ServiceNetwork(stack, 'services', { provider: DockerHost.local(stack, 'docker') });
-const api = network.addService('api', { image: 'registry.example.no/team/api:1.0.0' });
-const web = network.addService('web', { image: 'registry.example.no/team/web:1.0.0', environment: { API_URL: 'http://backend:8080' } });
-web.link(api, 'backend');
-new NginxGateway(stack, 'gateway', {
-  network,
-  pools: [
-    { name: 'web_pool', servers: [{ host: web.alias, port: 3000 }] },
-    { name: 'api_pool', servers: [{ host: api.alias, port: 8080 }] },
-  ],
-  routes: [
-    { path: '/', pool: 'web_pool' },
-    { path: '/api', pool: 'api_pool' },
-  ],
-});
-app.synth();
-`;
-
 // Every subpath export, used for its types (tsc) and its values (node).
 export const SUBPATHS: Record<string, string> = {
   [PACKAGE]: 'NginxGateway',
@@ -72,17 +42,10 @@ const EXPORTS_CHECK = [
   '',
 ].join('\n');
 
-// The compiler options of `cdktf init --template=typescript` (moduleResolution node10: subpaths resolve
-// through typesVersions), and a node16 variant (subpaths resolve through exports).
-const TSCONFIG = {
-  compilerOptions: {
-    alwaysStrict: true, declaration: true, experimentalDecorators: true, lib: ['es2022'], module: 'CommonJS', noEmitOnError: true,
-    noFallthroughCasesInSwitch: true, noImplicitAny: true, noImplicitReturns: true, noImplicitThis: true, noUnusedLocals: true,
-    noUnusedParameters: true, resolveJsonModule: true, strict: true, strictNullChecks: true, strictPropertyInitialization: true,
-    stripInternal: true, target: 'ES2022', skipLibCheck: true,
-  },
-  include: ['main.ts', 'exports-check.ts'],
-};
+// The types the API hands out, named from the package root.
+const TYPES_CHECK = `import type { DockerProvider, ReadinessCheck } from '${PACKAGE}';
+export type Handed = [DockerProvider, ReadinessCheck];
+`;
 
 /** The consumer project built in `work`: its directory and the files the package holds. */
 export interface ConsumerProject {
@@ -91,8 +54,29 @@ export interface ConsumerProject {
 }
 
 /**
- * Builds and packs the library from a staging copy (the working tree's dist/ is untouched), installs the
- * tarball into a fresh project in `work`, and compiles the project's stack as `cdktf init` projects do.
+ * The README's consumer quick start (its `consumer-quickstart` blocks) as one bash script: the commands,
+ * and the files written where the user is at that point. The package name in `npm install` commands
+ * becomes the tarball, the one thing a user of the published package types differently.
+ */
+function quickStartScript(tarball: string): string {
+  const parts = ['set -e -o pipefail'];
+  for (const block of readmeBlocks('consumer-quickstart')) {
+    if (block.words[0] === 'run') {
+      parts.push(block.code.replace(/^(npm install .*)$/gm, (line) => line.replace(new RegExp(`(?<=\\s)${PACKAGE}(?=\\s|$)`, 'g'), tarball)));
+    } else if (block.words[0] === 'file' && block.words.length === 2) {
+      parts.push(`cat > '${block.words[1]}' <<'KVMS_QUICKSTART_EOF'\n${block.code}KVMS_QUICKSTART_EOF`);
+    } else {
+      throw new Error(`README.md:${block.line}: a consumer-quickstart marker is "run" or "file <name>", not "${block.words.join(' ')}"`);
+    }
+  }
+  parts.push('pwd > "$KVMS_QUICKSTART_DIR_FILE"');
+  return parts.join('\n') + '\n';
+}
+
+/**
+ * Builds and packs the library from a staging copy (the working tree's dist/ is untouched), runs the
+ * README's consumer quick start in `work` against the tarball (install, cdktf.json, tsconfig.json,
+ * main.ts, `npx cdktf synth`), and compiles the project as `cdktf init` projects compile.
  */
 export function buildConsumerProject(work: string): ConsumerProject {
 
@@ -109,21 +93,18 @@ export function buildConsumerProject(work: string): ConsumerProject {
   const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], staging, cleanEnv()));
   const packedFiles: string[] = packed[0].files.map((f: { path: string }) => f.path);
 
-  const project = path.join(work, 'app');
-  fs.mkdirSync(project);
-  const devDependencies = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).devDependencies;
-  const dependencies: Record<string, string> = { [PACKAGE]: `file:../${packed[0].filename}` };
-  for (const peer of PEERS) dependencies[peer] = devDependencies[peer]; // the exact versions the library is tested with
-  const consumerDev = { '@types/node': devDependencies['@types/node'] }; // as `cdktf init` adds it
-  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer-app', version: '0.0.0', private: true, dependencies, devDependencies: consumerDev }, null, 2));
-  fs.writeFileSync(path.join(project, 'cdktf.json'), JSON.stringify({ language: 'typescript', app: 'node main.js', terraformProviders: [] }, null, 2));
-  fs.writeFileSync(path.join(project, 'main.ts'), CONSUMER_STACK);
+  // The quick start, as written (npm takes what its cache has: everything is there after `npm ci` here).
+  const dirFile = path.join(work, 'quickstart-dir');
+  fs.writeFileSync(path.join(work, 'quickstart.sh'), quickStartScript(path.join(work, packed[0].filename)));
+  run('bash', ['quickstart.sh'], work, { ...cleanEnv(), npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', KVMS_QUICKSTART_DIR_FILE: dirFile });
+  const project = fs.readFileSync(dirFile, 'utf8').trim();
+
+  // Beyond the quick start: every subpath export and the handed-out types, with node10 resolution as
+  // `cdktf init` projects compile (subpaths through typesVersions) and node16 (through `exports`).
   fs.writeFileSync(path.join(project, 'exports-check.ts'), EXPORTS_CHECK);
-  fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
-  const node16 = { ...TSCONFIG, compilerOptions: { ...TSCONFIG.compilerOptions, module: 'node16', moduleResolution: 'node16', noEmit: true } };
+  fs.writeFileSync(path.join(project, 'types-check.ts'), TYPES_CHECK);
+  const node16 = { extends: './tsconfig.json', compilerOptions: { module: 'node16', moduleResolution: 'node16', noEmit: true, incremental: false } };
   fs.writeFileSync(path.join(project, 'tsconfig.node16.json'), JSON.stringify(node16, null, 2));
-  npmInstall(project);
-  // Compiled as `cdktf init` projects compile (node10 resolution: subpaths through typesVersions).
   run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], project);
   return { project, packedFiles };
 }

@@ -32,6 +32,16 @@ describe('docs/API.md', () => {
   it('does not document the libvirt bindings', () => {
     expect(text).not.toMatch(/^### (Domain|LibvirtProvider|CloudinitDisk)$/m);
   });
+
+  it('sends readers of the bindings only to files the package ships', () => {
+    // The bindings' README files stay in the repository (package.json `files` leaves them out).
+    expect(text).not.toMatch(/README/);
+    const files: string[] = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).files;
+    const shipped = files.map((f) => new RegExp(`^${f.replace(/\./g, '\\.').replace(/\*\*\//g, '(.+/)?').replace(/\*/g, '[^/]+')}$`));
+    const named = [...text.matchAll(/`(dist\/[^`]+)`/g)].map((m) => m[1].replace(/<[a-z]+>/g, 'x'));
+    expect(named).toEqual(['dist/providers/libvirt/x/index.d.ts']);
+    expect(named.filter((f) => !shipped.some((re) => re.test(f)))).toEqual([]);
+  });
 });
 
 describe('scripts/gen-api-docs.js', () => {

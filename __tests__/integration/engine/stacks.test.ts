@@ -39,7 +39,7 @@ describe('the default environment stacks on OpenTofu', () => {
       .replace(/^export DOCKER_HOST=/, '');
     const dir = stacks.dev;
     runTofu(tc, dir, ['init', '-input=false', '-reconfigure', '-backend-config', `path=${path.join(work, 'dev.tfstate')}`]);
-    const plan = runTofu(tc, dir, ['plan', '-input=false', '-var', 'database_root_password=plan-only', '-var', 'database_app_password=plan-only'], {
+    const plan = runTofu(tc, dir, ['plan', '-input=false', '-var', 'db_root_password=plan-only', '-var', 'db_app_password=plan-only'], {
       env: { ...tc.env, DOCKER_HOST: dockerHost },
     });
     expect(plan).toMatch(/Plan: 5 to add, 0 to change, 0 to destroy/);

@@ -137,7 +137,7 @@ describe('ServiceNetwork', () => {
     });
     expect(web.replacement).toBe('stop-first');
     expect(synth).not.toContain('strongpassword123');
-    expect(synth).toMatchSnapshot();
+    expect(JSON.parse(synth)).toMatchSnapshot(); // parsed: cdktf and CDK Terrain print `[]` and `{}` differently
   });
 });
 

@@ -28,14 +28,17 @@ const LENGTH = 8;
  * `env`, a reference to another resource) stay in as Terraform expressions, so the result is a
  * Terraform template: `abcd1234` when everything is known at synth, else
  * `${substr(sha256(join("|", ["<static hash>", var.x, ...])), 0, 8)}` (wrapped in `nonsensitive()` when a
- * sensitive variable is among them: a truncated hash shows nothing of the value). `isInside` guards
- * against the container's own name, which is computed from this.
+ * sensitive variable is among them: a truncated hash shows nothing of the value). References whose
+ * value is known at synth (`knownValues`: a network's or volume's literal name, by the expression that
+ * refers to it) are hashed as that value, so a container on a network of a fixed name gets a name known
+ * at synth.
  */
-export function containerFingerprint(container: Container, sensitiveVariables: readonly string[]): string {
+export function containerFingerprint(container: Container, sensitiveVariables: readonly string[], knownValues: Readonly<Record<string, string>> = {}): string {
   const attributes = resolvedAttributes(container);
   const kept: Record<string, unknown> = {};
   for (const key of Object.keys(attributes).sort()) if (!IN_PLACE.has(key)) kept[key] = attributes[key];
-  const text = JSON.stringify(kept);
+  let text = JSON.stringify(kept);
+  for (const [expression, value] of Object.entries(knownValues)) text = text.split(JSON.stringify(`\${${expression}}`).slice(1, -1)).join(JSON.stringify(value).slice(1, -1));
   const staticHash = createHash('sha256').update(text).digest('hex');
   const expressions = [...new Set(templateExpressions(text))].sort();
   if (expressions.length === 0) return staticHash.slice(0, LENGTH);

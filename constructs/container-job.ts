@@ -117,13 +117,16 @@ export class ContainerJob extends Construct {
         executable: u.executable === true ? true : undefined,
       })),
       volumes: props.volumes,
-      lifecycle: {
-        postcondition: [{
-          condition: '${self.exit_code == 0}',
-          errorMessage: `${terraformLiteral(props.failureMessage)}\n\${self.container_logs}`,
-        }],
-      },
     });
+    // A failed run stays in the state, and every plan repeats its error until the job runs again: on its
+    // own when the configuration changes, else (the cause was fixed elsewhere) when it is replaced.
+    const address = `${this.container.terraformResourceType}.${this.container.friendlyUniqueId}`;
+    this.container.lifecycle = {
+      postcondition: [{
+        condition: '${self.exit_code == 0}',
+        errorMessage: `${terraformLiteral(props.failureMessage)}\n\${self.container_logs}\nWhen the cause is fixed outside this configuration, run the check again: tofu apply -replace=${address}`,
+      }],
+    };
     if (props.dependsOn !== undefined && props.dependsOn.length > 0) this.container.dependsOn = [...props.dependsOn];
   }
 

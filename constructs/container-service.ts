@@ -659,10 +659,9 @@ export class ContainerService extends Construct {
     if (published.protocol !== 'tcp' && published.protocol !== 'udp') {
       fail(this, `port protocol ${quote(published.protocol)} must be 'tcp' or 'udp'`);
     }
+    // Publishing on 0.0.0.0 is judged by the policy rule port-not-public, where a suppression with its
+    // reason can allow it: one decision in one place.
     this.network.claimPort(this, published);
-    if (published.hostAddress === '0.0.0.0') {
-      Annotations.of(this).addWarning(`port ${published.hostPort}/${published.protocol} is published on 0.0.0.0 (every interface of the Docker host); publish on 127.0.0.1 or one address unless it must be public`);
-    }
     if (this.network.internal) {
       Annotations.of(this).addWarning(`port ${published.hostPort}/${published.protocol} is published, but network ${quote(this.network.networkName)} is internal and Docker does not publish ports of containers on internal networks`);
     }
@@ -702,7 +701,7 @@ export class ContainerService extends Construct {
   public addNamedVolume(id: string, containerPath: string, options: NamedVolumeOptions = {}): NamedVolume {
     if (this.node.tryFindChild(id) !== undefined) fail(this, `named volume '${id}' already exists; give each volume its own id`);
     if (this.replacement === 'start-first') {
-      fail(this, `cannot mount named volume '${id}': this service is replaced start-first, so two containers would share the volume during a rollout and the old one's removal would fail; keep the data on a host volume (addHostVolume) or in a database, or give the service replacement: 'stop-first'`);
+      fail(this, `cannot mount named volume '${id}': this service is replaced start-first, so the old and the new container would both write to the volume during a rollout; keep the data on a host volume (addHostVolume) or in a database, or give the service replacement: 'stop-first'`);
     }
     this.checkContainerPath('named volume containerPath', containerPath);
     const volumeName = options.volumeName ?? `${this.containerName}-${id}`;
@@ -806,10 +805,22 @@ export class ContainerService extends Construct {
     if (this.fingerprinting) return 'fingerprint';
     this.fingerprinting = true;
     try {
-      return containerFingerprint(this.container, [...this.secretEnv.values()].map((v) => v.friendlyUniqueId));
+      return containerFingerprint(this.container, [...this.secretEnv.values()].map((v) => v.friendlyUniqueId), this.knownNames());
     } finally {
       this.fingerprinting = false;
     }
+  }
+
+  /** The references of this container whose values are literals known at synth: its network's and volumes' names. */
+  private knownNames(): Record<string, string> {
+    const known: Record<string, string> = {};
+    const network = this.network.resourceOn(this.dockerProvider);
+    if (!Token.isUnresolved(this.network.networkName)) known[`${network.terraformResourceType}.${network.friendlyUniqueId}.name`] = this.network.networkName;
+    for (const v of this.namedVolumes) {
+      const name = v.volume.nameInput;
+      if (name !== undefined && !Token.isUnresolved(name)) known[`${v.volume.terraformResourceType}.${v.volume.friendlyUniqueId}.name`] = name;
+    }
+    return known;
   }
 
   private renderNetworks(): void {

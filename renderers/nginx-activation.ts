@@ -82,6 +82,9 @@ if ! master_is_nginx; then
 fi
 old=""
 for p in $(workers); do old="$old $p"; done
+# Kept until the new workers run: a configuration nginx -t passes can still fail to load (a port in
+# use), and the file on the volume must then be the one that runs.
+cp "$live" "$live.previous"
 mv -f "$next" "$live"
 kill -HUP 1
 tries=0
@@ -92,9 +95,14 @@ while :; do
   done
   [ "$fresh" = 1 ] && break
   tries=$((tries + 1))
-  if [ "$tries" -gt ${start * 10} ]; then echo "nginx started no new workers within ${start} s of the reload; see the gateway container's log"; exit 1; fi
+  if [ "$tries" -gt ${start * 10} ]; then
+    mv -f "$live.previous" "$live"
+    echo "nginx started no new workers within ${start} s of the reload, so the previous configuration is back in place (the running workers kept it); see the gateway container's log for nginx's reason"
+    exit 1
+  fi
   sleep 0.1
 done
+rm -f "$live.previous"
 tries=0
 while :; do
   left=0

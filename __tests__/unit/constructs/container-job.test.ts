@@ -46,7 +46,7 @@ describe('ContainerJob', () => {
       log_driver: 'json-file',
       log_opts: { 'max-size': '1m', 'max-file': '1' },
       lifecycle: {
-        postcondition: [{ condition: '${self.exit_code == 0}', error_message: 'the migration failed:\n${self.container_logs}' }],
+        postcondition: [{ condition: '${self.exit_code == 0}', error_message: 'the migration failed:\n${self.container_logs}\nWhen the cause is fixed outside this configuration, run the check again: tofu apply -replace=docker_container.migrate_container_A786D85D' }],
       },
     });
     expect(job.containerName).toBe('dev-migrate');
@@ -89,7 +89,7 @@ describe('ContainerJob', () => {
 
   test('the failure message is literal text for Terraform', () => {
     const { json } = synthJob({ failureMessage: 'job ${name} failed:' });
-    expect(json().lifecycle.postcondition[0].error_message).toBe('job $${name} failed:\n${self.container_logs}');
+    expect(json().lifecycle.postcondition[0].error_message).toBe('job $${name} failed:\n${self.container_logs}\nWhen the cause is fixed outside this configuration, run the check again: tofu apply -replace=docker_container.migrate_container_A786D85D');
   });
 
   test('dependsOn and runAfter order it after other resources, each once', () => {
@@ -105,7 +105,7 @@ describe('ContainerJob', () => {
     job.rerunWhenReplaced('docker_container.b');
     job.rerunWhenReplaced('docker_container.a');
     expect(json().lifecycle).toEqual({
-      postcondition: [{ condition: '${self.exit_code == 0}', error_message: 'the migration failed:\n${self.container_logs}' }],
+      postcondition: [{ condition: '${self.exit_code == 0}', error_message: 'the migration failed:\n${self.container_logs}\nWhen the cause is fixed outside this configuration, run the check again: tofu apply -replace=docker_container.migrate_container_A786D85D' }],
       replace_triggered_by: ['docker_container.a.id', 'docker_container.b.id'],
     });
   });

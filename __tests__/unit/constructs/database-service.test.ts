@@ -83,7 +83,7 @@ describe('DatabaseService', () => {
       lifecycle: {
         postcondition: [{
           condition: '${self.exit_code == 0}',
-          error_message: 'DatabaseService [dev/services/mysql-core]: the database is not usable:\n${self.container_logs}',
+          error_message: 'DatabaseService [dev/services/mysql-core]: the database is not usable:\n${self.container_logs}\nWhen the cause is fixed outside this configuration, run the check again: tofu apply -replace=docker_container.services_mysql-core_login-check_container_C09FA65E',
         }],
       },
     });

@@ -64,7 +64,7 @@ describe('reloadable nginx (through NginxGateway)', () => {
       lifecycle: {
         postcondition: [{
           condition: '${self.exit_code == 0}',
-          error_message: 'NginxGateway [dev/gateway]: the gateway kept its running configuration, because the new one was not activated:\n${self.container_logs}',
+          error_message: 'NginxGateway [dev/gateway]: the gateway kept its running configuration, because the new one was not activated:\n${self.container_logs}\nWhen the cause is fixed outside this configuration, run the check again: tofu apply -replace=docker_container.gateway_config_container_C077533C',
         }],
       },
     });

@@ -70,7 +70,7 @@ describe('StreamRelay', () => {
     expect(config).toMatch(/listen 20001;/);
     expect(config).toContain('worker_shutdown_timeout 30s;');
     expect(job.lifecycle.postcondition[0].error_message).toBe(
-      'StreamRelay [prod/relay]: the relay kept its running configuration, because the new one was not activated:\n${self.container_logs}',
+      'StreamRelay [prod/relay]: the relay kept its running configuration, because the new one was not activated:\n${self.container_logs}\nWhen the cause is fixed outside this configuration, run the check again: tofu apply -replace=docker_container.relay_config_container_7440A19C',
     );
   });
 

@@ -42,6 +42,9 @@ describe('renderNginxActivationScript', () => {
       'fi',
       'old=""',
       'for p in $(workers); do old="$old $p"; done',
+      '# Kept until the new workers run: a configuration nginx -t passes can still fail to load (a port in',
+      '# use), and the file on the volume must then be the one that runs.',
+      'cp "$live" "$live.previous"',
       'mv -f "$next" "$live"',
       'kill -HUP 1',
       'tries=0',
@@ -52,9 +55,14 @@ describe('renderNginxActivationScript', () => {
       '  done',
       '  [ "$fresh" = 1 ] && break',
       '  tries=$((tries + 1))',
-      '  if [ "$tries" -gt 300 ]; then echo "nginx started no new workers within 30 s of the reload; see the gateway container\'s log"; exit 1; fi',
+      '  if [ "$tries" -gt 300 ]; then',
+      '    mv -f "$live.previous" "$live"',
+      '    echo "nginx started no new workers within 30 s of the reload, so the previous configuration is back in place (the running workers kept it); see the gateway container\'s log for nginx\'s reason"',
+      '    exit 1',
+      '  fi',
       '  sleep 0.1',
       'done',
+      'rm -f "$live.previous"',
       'tries=0',
       'while :; do',
       '  left=0',
@@ -72,7 +80,7 @@ describe('renderNginxActivationScript', () => {
   test('the drain and start timeouts set the bounds of the waits, in tenths of a second', () => {
     const script = renderNginxActivationScript({ ...OPTIONS, drainTimeoutSeconds: 5, startTimeoutSeconds: 2 });
     expect(script).toContain('    if [ "$tries" -gt 20 ]; then echo "nginx did not start within 2 s; see the gateway container\'s log"; exit 1; fi\n');
-    expect(script).toContain('  if [ "$tries" -gt 20 ]; then echo "nginx started no new workers within 2 s of the reload; see the gateway container\'s log"; exit 1; fi\n');
+    expect(script).toContain('  if [ "$tries" -gt 20 ]; then\n    mv -f "$live.previous" "$live"\n    echo "nginx started no new workers within 2 s of the reload');
     expect(script).toContain('  if [ "$tries" -gt 50 ]; then echo "reloaded; $left old worker(s) still finishing requests after 5 s"; exit 0; fi\n');
   });
 

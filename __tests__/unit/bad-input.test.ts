@@ -182,7 +182,7 @@ const CATALOGUE: [string, Build, string][] = [
   ['published port on a start-first service', onService((s) => s.addPort({ containerPort: 80, hostPort: 8080 })),
     'ContainerService [dev/services/web]: cannot publish port 8080: this service is replaced start-first, and the new container could not bind the host port while the old one still runs; give it replacement: \'stop-first\''],
   ['named volume on a start-first service', onService((s) => s.addNamedVolume('cache', '/var/cache/app')),
-    'ContainerService [dev/services/web]: cannot mount named volume \'cache\': this service is replaced start-first, so two containers would share the volume during a rollout'],
+    'ContainerService [dev/services/web]: cannot mount named volume \'cache\': this service is replaced start-first, so the old and the new container would both write to the volume during a rollout'],
   ['health check start interval of zero', service({ healthcheck: { command: ['CMD', 'true'], startIntervalSeconds: 0 } }),
     'ContainerService [dev/services/web]: healthcheck startIntervalSeconds 0 must be an integer of at least 1'],
   ['one-shot job name with ..', (app) => new ContainerJob(dockerStack(app).stack, 'job', { provider: dockerStack(app, 'other').provider, containerName: '../job', image: 'app:1.0', command: ['true'], failureMessage: 'failed' }),

@@ -6,3 +6,4 @@ export * from './sysctl-profile';
 export * from './cloud-init';
 export * from './guest-network';
 export * from './nginx-config';
+export * from './stream-relay';

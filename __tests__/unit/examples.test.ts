@@ -24,7 +24,7 @@ function containers(json: Json): Record<string, Json> {
 /** Lines of the gateway's nginx.conf that name an upstream server or the listen socket. */
 function gatewayLines(json: Json): string[] {
   const conf: string = containers(json)['shop-gateway'].upload[0].content;
-  return conf.split('\n').filter((l) => /^\s*(upstream|server [^{]|listen|location)/.test(l)).map((l) => l.trim());
+  return conf.split('\n').filter((l) => /^\s*(upstream|server [^{]|listen|location [^@])/.test(l)).map((l) => l.trim());
 }
 
 describe('examples/single-host', () => {

@@ -108,7 +108,7 @@ describe('NginxGateway', () => {
       ],
     });
     expect(gateway.url).toBe('https://127.0.0.1:8001');
-    expect(gateway.config).toContain('        listen 443 ssl backlog=4096;\n');
+    expect(gateway.config).toContain('        listen 443 ssl http2 backlog=4096;\n');
   });
 
   test('a profile without somaxconn keeps the default backlog, with a warning', () => {

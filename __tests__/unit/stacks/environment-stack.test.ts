@@ -99,9 +99,9 @@ describe('EnvironmentStack gateway', () => {
     expect(conf).toContain('        location / {\n            proxy_pass http://frontend_pool;\n');
     expect(conf).toContain('        location /api/inventory {\n            proxy_pass http://inventory_api;\n');
     expect(conf).toContain('        listen 80 backlog=4096;\n        server_name shop.dev.example.no;\n');
-    // keepalive to the upstreams needs HTTP/1.1 without "Connection: close"
+    // keepalive to the upstreams needs HTTP/1.1 without "Connection: close" (empty unless a WebSocket upgrades)
     expect(conf.match(/proxy_http_version 1\.1;/g)).toHaveLength(2);
-    expect(conf.match(/proxy_set_header Connection "";/g)).toHaveLength(2);
+    expect(conf.match(/proxy_set_header Connection \$connection_upgrade;/g)).toHaveLength(2);
   });
 
   test.each([

@@ -195,8 +195,10 @@ export interface DatabaseSpec {
 export interface GatewaySpec extends GatewaySettings {
   /** The host it runs on. @default the first host */
   readonly host?: string;
-  /** nginx image. @default 'nginx:1.22.1' */
+  /** nginx image, pinned, with `/bin/sh`. @default 'nginx:1.30' */
   readonly image?: string;
+  /** The nginx version in the image (see `NginxGatewayProps.nginxVersion`). @default read from the image's tag */
+  readonly nginxVersion?: string;
   /** Host port for plain HTTP. @default 8080 */
   readonly port?: number;
   /** Host port for HTTPS (with `tls`). @default 8443 */

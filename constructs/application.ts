@@ -35,6 +35,9 @@ export interface ApplicationProps extends ApplicationSpec {
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
 // The article's passive failover: a server is skipped for 30 s after 3 failures.
 const FAILOVER = { maxFails: 3, failTimeoutSeconds: 30 };
+// Upstream connections live at most this long, so the old workers of a reload (here and in the relays,
+// whose connections are pinned to one replica) finish well within the drain time.
+const POOL_KEEPALIVE_TIME_SECONDS = 10;
 
 /**
  * A whole system on any hosts, from one description (as ecs-patterns builds a service from the aws-ecs
@@ -269,18 +272,15 @@ export class Application extends Construct {
     const pools: UpstreamPool[] = [];
     const routes: GatewayRoute[] = [];
     const claimed = new Map<string, string>();
+    // Pools for the routed services and for the services the virtual hosts name.
+    const pooled = new Set([...routed.map(([name]) => name), ...(spec.virtualHosts ?? []).flatMap((v) => v.routes.map((r) => r.pool))]);
+    for (const name of pooled) {
+      const service = services[name];
+      if (service === undefined) fail(this, `gateway.virtualHosts routes to ${quote(name)}, which is no service of this application: use one of ${Object.keys(services).map((s) => quote(s)).join(', ')}`);
+      if (service.port === undefined) fail(this, `services.${name}.port is not set, but the gateway routes to it: give the port it listens on in its container`);
+      pools.push({ name, servers: this.poolServers(name, service.port, host), keepaliveTimeSeconds: POOL_KEEPALIVE_TIME_SECONDS });
+    }
     for (const [name, service] of routed) {
-      const servers: UpstreamServer[] = [];
-      for (const replica of this.replicas[name]) {
-        if (this.hostOfProvider(replica) === host) servers.push({ host: replica.alias, port: service.port!, ...FAILOVER });
-      }
-      for (const other of this.hosts) {
-        if (other === host) continue;
-        const count = this.replicas[name].filter((r) => this.hostOfProvider(r) === other).length;
-        if (count === 0) continue;
-        servers.push({ host: this.addressOf(other, `services.${name}.routes`), port: this.relayPort(other, name), weight: count > 1 ? count : undefined, ...FAILOVER });
-      }
-      pools.push({ name, servers });
       for (const route of service.routes ?? []) {
         const r = typeof route === 'string' ? { path: route } : route;
         const owner = claimed.get(r.path);
@@ -330,10 +330,26 @@ export class Application extends Construct {
         hostAddress: host.address!,
         ports: relayed,
         image: this.spec.crossHost?.relayImage ?? this.spec.gateway?.image,
+        nginxVersion: this.spec.crossHost?.relayImage === undefined ? this.spec.gateway?.nginxVersion : undefined,
         modules: this.spec.crossHost?.relayModules,
       });
     }
     return relays;
+  }
+
+  /** A pool's servers: the replicas on the gateway's host by name, the relays of the other hosts weighted by their replicas. */
+  private poolServers(name: string, port: number, gatewayHost: ApplicationHost): UpstreamServer[] {
+    const servers: UpstreamServer[] = [];
+    for (const replica of this.replicas[name]) {
+      if (this.hostOfProvider(replica) === gatewayHost) servers.push({ host: replica.alias, port, ...FAILOVER });
+    }
+    for (const other of this.hosts) {
+      if (other === gatewayHost) continue;
+      const count = this.replicas[name].filter((r) => this.hostOfProvider(r) === other).length;
+      if (count === 0) continue;
+      servers.push({ host: this.addressOf(other, `services.${name}.routes`), port: this.relayPort(other, name), weight: count > 1 ? count : undefined, ...FAILOVER });
+    }
+    return servers;
   }
 
   private hostOfProvider(service: ContainerService): ApplicationHost {

@@ -276,6 +276,12 @@ export interface ContainerServiceOptions {
    */
   readonly uploads?: FileUpload[];
   /**
+   * Open files the process may have (the `nofile` ulimit, soft and hard); many hosts give containers a
+   * soft limit of 1024.
+   * @default the Docker daemon's default
+   */
+  readonly nofileLimit?: number;
+  /**
    * Seconds `destroy` (and replacement) lets the process stop before it is killed; also Docker's stop
    * timeout for `docker stop` and restarts outside OpenTofu.
    * @default 10
@@ -467,6 +473,7 @@ export class ContainerService extends Construct {
     this.checkInteger('logMaxFiles', this.logMaxFiles, 1, 'at least the current log file is kept');
     this.checkInteger('destroyGraceSeconds', this.destroyGraceSeconds, 0, 'use 0 to kill the process at once');
     this.checkInteger('waitTimeoutSeconds', this.waitTimeoutSeconds, 1, 'apply waits this long for the healthcheck');
+    if (props.nofileLimit !== undefined) this.checkInteger('nofileLimit', props.nofileLimit, 64, 'a process needs a few dozen files at least');
     if (props.user !== undefined && !Token.isUnresolved(props.user) && !USER.test(props.user)) {
       fail(this, `user ${quote(props.user)} must be 'name', 'uid' or 'uid:gid'`);
     }
@@ -511,6 +518,7 @@ export class ContainerService extends Construct {
       sysctls: Object.keys(sysctls).length > 0 ? sysctls : undefined,
       destroyGraceSeconds: this.destroyGraceSeconds,
       stopTimeout: this.destroyGraceSeconds,
+      ulimit: props.nofileLimit === undefined ? undefined : [{ name: 'nofile', soft: props.nofileLimit, hard: props.nofileLimit }],
       stopSignal: this.stopSignal,
       labels: this.replacement === 'stop-first'
         ? [{ label: FINGERPRINT_LABEL, value: this.version.asString }]

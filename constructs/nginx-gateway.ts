@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { quote } from '../renderers/invalid-input';
 import { isIpv4 } from '../renderers/ipv4';
 import {
+  gatewayFileLimit,
   GatewayRoute,
   NginxGatewayModel,
   UpstreamPool,
@@ -11,6 +12,7 @@ import {
   validateNginxGateway,
 } from '../renderers/nginx-config';
 import { SysctlProfile } from '../renderers/sysctl-profile';
+import { KEEPALIVE_MIN_TIMEOUT_SINCE, nginxAtLeast, nginxVersionOfImage } from '../renderers/nginx-version';
 import { ContainerJob } from './container-job';
 import { brand } from './identity';
 import { ContainerService, HostVolume, PortMapping } from './container-service';
@@ -22,8 +24,12 @@ import { fail, withPath } from './validation';
 /** The gateway settings passed through to the nginx model (see `NginxGatewayModel` for each default). */
 export type GatewaySettings = Pick<
   NginxGatewayModel,
-  'serverNames' | 'listenPort' | 'tls' | 'rateLimit' | 'securityHeaders' | 'trustForwardedFor' | 'maxBodySizeMiB' | 'gzip' | 'process'
+  | 'serverNames' | 'listenPort' | 'tls' | 'rateLimit' | 'securityHeaders' | 'trustForwardedFor' | 'maxBodySizeMiB' | 'gzip' | 'process'
+  | 'virtualHosts' | 'maintenance' | 'modules' | 'clientKeepalive'
 >;
+
+/** The gateway's image when none is given. */
+export const DEFAULT_GATEWAY_IMAGE = 'nginx:1.30';
 
 /** Props of `NginxGateway`. */
 export interface NginxGatewayProps extends GatewaySettings {
@@ -45,10 +51,19 @@ export interface NginxGatewayProps extends GatewaySettings {
    */
   readonly routes?: GatewayRoute[];
   /**
-   * nginx image, pinned. The renderer's output is checked with nginx 1.22 (`nginx -t`).
-   * @default 'nginx:1.22.1'
+   * nginx image, pinned, with `/bin/sh` (the official images have it). The renderer's output is checked
+   * with nginx 1.22 and 1.30 (`nginx -t`).
+   * @default DEFAULT_GATEWAY_IMAGE ('nginx:1.30')
    */
   readonly image?: string;
+  /**
+   * The nginx version in the image, `X.Y` or `X.Y.Z`: it chooses the directive forms (`http2`), whether
+   * upstream names are followed while nginx runs (`resolve`, 1.27.3 or newer) and whether recently used
+   * client connections outlive a reload (`keepalive_min_timeout`, 1.27.4 or newer). The construct cannot
+   * look into an image, so state it for any image whose tag does not say it.
+   * @default read from a tag like `nginx:1.30` or `<registry>/nginx:1.30.1-alpine`; required otherwise
+   */
+  readonly nginxVersion?: string;
   /**
    * Name of the gateway on the network.
    * @default the construct id
@@ -136,6 +151,8 @@ export class NginxGateway extends Construct {
   public readonly sysctls: Record<string, string>;
   /** Seconds a reload waits for old workers to finish their requests (and a stop waits for nginx). */
   public readonly drainTimeoutSeconds: number;
+  /** The nginx version the configuration is rendered for. */
+  public readonly nginxVersion: string;
 
   private readonly settings: GatewaySettings;
   private readonly poolList: UpstreamPool[] = [];
@@ -148,7 +165,8 @@ export class NginxGateway extends Construct {
     super(scope, id);
     brand(this, 'NginxGateway');
     this.network = props.network;
-    this.image = props.image ?? 'nginx:1.22.1';
+    this.image = props.image ?? DEFAULT_GATEWAY_IMAGE;
+    this.nginxVersion = props.nginxVersion ?? nginxVersionOf(this, this.image);
     this.hostAddress = props.hostAddress ?? '127.0.0.1';
     this.drainTimeoutSeconds = props.drainTimeoutSeconds ?? 30;
     const profile = props.sysctlProfile ?? new SysctlProfile();
@@ -164,6 +182,10 @@ export class NginxGateway extends Construct {
       maxBodySizeMiB: props.maxBodySizeMiB,
       gzip: props.gzip,
       process: props.process,
+      virtualHosts: props.virtualHosts,
+      maintenance: props.maintenance,
+      modules: props.modules,
+      clientKeepalive: props.clientKeepalive,
     };
     if (this.backlog === undefined) {
       Annotations.of(this).addWarning(
@@ -205,6 +227,8 @@ export class NginxGateway extends Construct {
       memoryMiB: props.memoryMiB ?? 256,
       cpus: props.cpus ?? 1,
       drainTimeoutSeconds: this.drainTimeoutSeconds,
+      // worker_rlimit_nofile and the container's limit agree, so worker_connections can really be used.
+      nofileLimit: gatewayFileLimit({ process: props.process }),
       failureMessage: `NginxGateway [${this.node.path}]: the gateway kept its running configuration, because the new one was not activated:`,
       config: () => this.renderedConfig(),
     });
@@ -320,7 +344,26 @@ export class NginxGateway extends Construct {
   }
 
   private model(routes: GatewayRoute[]): NginxGatewayModel {
-    return { ...this.settings, pools: this.poolList.map((p) => this.withPlaceholders(this.byContainerName(p))), routes, backlog: this.backlog };
+    const settings = this.settings;
+    const reloadsKeepClients = nginxAtLeast(this.nginxVersion, KEEPALIVE_MIN_TIMEOUT_SINCE);
+    return {
+      ...settings,
+      pools: this.poolList.map((p) => this.withPlaceholders(this.byContainerName(p))),
+      routes,
+      backlog: this.backlog,
+      nginxVersion: this.nginxVersion,
+      // Docker's DNS on the service network: upstream names are followed while nginx runs (1.27.3+).
+      resolver: { addresses: ['127.0.0.11'], validSeconds: 5 },
+      // Old workers of a reload finish within the drain time, and so do their client connections:
+      // recycled (with `Connection: close`) well within it, never closed just after a request.
+      process: { ...settings.process, workerShutdownTimeoutSeconds: settings.process?.workerShutdownTimeoutSeconds ?? this.drainTimeoutSeconds },
+      clientKeepalive: {
+        timeSeconds: Math.max(1, Math.min(60, Math.floor(this.drainTimeoutSeconds / 3))),
+        minTimeoutSeconds: reloadsKeepClients ? Math.min(5, this.drainTimeoutSeconds) : undefined,
+        ...settings.clientKeepalive,
+      },
+      tls: settings.tls === undefined ? undefined : { ...settings.tls, redirectPort: settings.tls.redirectPort ?? this.tlsHostPort },
+    };
   }
 
   /** The pool with each server that is a service of the network named by its container. */
@@ -359,4 +402,12 @@ function copyPool(pool: UpstreamPool): UpstreamPool {
 function checkPort(scope: Construct, setting: string, value: number, what: string): void {
   if (Token.isUnresolved(value)) return;
   if (!(Number.isInteger(value) && value >= 1 && value <= 65535)) fail(scope, `${setting} ${quote(value)} must be an integer from 1 to 65535 (${what})`);
+}
+
+
+/** The nginx version `image`'s tag says, or a refusal that asks for `nginxVersion`. */
+export function nginxVersionOf(scope: Construct, image: string): string {
+  const version = Token.isUnresolved(image) ? undefined : nginxVersionOfImage(image);
+  if (version !== undefined) return version;
+  return fail(scope, `image ${quote(image)} does not say which nginx version it has: give nginxVersion (e.g. '1.30.1' or '1.22'), which chooses the directive forms and whether nginx follows upstream names while it runs`);
 }

@@ -30,6 +30,8 @@ export interface ReloadableNginxOptions {
   readonly memoryMiB: number;
   readonly cpus: number;
   readonly drainTimeoutSeconds: number;
+  /** Open files nginx may have (see `gatewayFileLimit`). */
+  readonly nofileLimit: number;
   /** The first line of the apply's error when a configuration is refused. */
   readonly failureMessage: string;
   /** The configuration (plain nginx text, references as tokens); called at synth. */
@@ -75,6 +77,7 @@ export function reloadableNginx(scope: Construct, options: ReloadableNginxOption
     // nginx finishes the requests it holds on SIGQUIT (SIGTERM, Docker's default, cuts them).
     stopSignal: 'SIGQUIT',
     destroyGraceSeconds: options.drainTimeoutSeconds,
+    nofileLimit: options.nofileLimit,
     // nginx starts once the activation job has written the first configuration; after that (a restart,
     // a new container) it starts from the file on the volume at once.
     command: ['/bin/sh', '-c', `until [ -s ${NGINX_CONF_PATH} ]; do sleep 0.2; done; exec nginx -c ${NGINX_CONF_PATH} -g 'daemon off;'`],

@@ -3,9 +3,11 @@ import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { quote } from '../renderers/invalid-input';
 import { isIpv4 } from '../renderers/ipv4';
+import { gatewayFileLimit } from '../renderers/nginx-config';
 import { renderStreamRelayConfig } from '../renderers/stream-relay';
 import { ContainerJob } from './container-job';
 import { ContainerService } from './container-service';
+import { DEFAULT_GATEWAY_IMAGE, nginxVersionOf } from './nginx-gateway';
 import { ReloadableNginx, reloadableNginx } from './reloadable-nginx';
 import type { ServiceNetwork } from './service-network';
 import { terraformLiteral } from './terraform-literal';
@@ -33,9 +35,15 @@ export interface StreamRelayProps {
   readonly ports: readonly StreamRelayPort[];
   /**
    * nginx image (with the stream module, built in or at `modules`).
-   * @default 'nginx:1.22.1'
+   * @default DEFAULT_GATEWAY_IMAGE
    */
   readonly image?: string;
+  /**
+   * The nginx version in the image (with 1.27.3 or newer the relay follows its targets' addresses while
+   * it runs).
+   * @default read from the image's tag, as `NginxGateway` does
+   */
+  readonly nginxVersion?: string;
   /**
    * Dynamic modules to load, e.g. Debian's `/usr/lib/nginx/modules/ngx_stream_module.so`.
    * @default none (the official images have the stream module built in)
@@ -93,18 +101,21 @@ export class StreamRelay extends Construct {
     }
     this.ports = props.ports.map((p) => ({ ...p, targets: [...p.targets] }));
     const drain = props.drainTimeoutSeconds ?? 30;
+    const image = props.image ?? DEFAULT_GATEWAY_IMAGE;
+    const nginxVersion = props.nginxVersion ?? nginxVersionOf(this, image);
     this.nginx = reloadableNginx(this, {
       network: props.network,
       dockerProvider: props.dockerProvider,
-      image: props.image ?? 'nginx:1.22.1',
+      image,
       alias: id,
       containerName: `${props.network.networkName}-${id}`,
       ports: props.ports.map((p) => ({ containerPort: p.port, hostPort: p.port, hostAddress: props.hostAddress })),
       memoryMiB: props.memoryMiB ?? 64,
       cpus: 0.5,
       drainTimeoutSeconds: drain,
+      nofileLimit: gatewayFileLimit({}),
       failureMessage: `StreamRelay [${this.node.path}]: the relay kept its running configuration, because the new one was not activated:`,
-      config: () => this.config(props, drain),
+      config: () => this.config(props, drain, nginxVersion),
     });
     this.service = this.nginx.service;
     this.activation = this.nginx.activation;
@@ -119,10 +130,13 @@ export class StreamRelay extends Construct {
   }
 
   /** The configuration: each port forwards to its targets by container name (tokens kept live). */
-  private config(props: StreamRelayProps, drain: number): string {
+  private config(props: StreamRelayProps, drain: number, nginxVersion: string): string {
     const tokens = new Map<string, string>();
     const text = withPath(this, () => renderStreamRelayConfig({
       modules: props.modules,
+      nginxVersion,
+      // Docker's DNS on the service network: the targets' names are followed while nginx runs (1.27.3+).
+      resolver: { addresses: ['127.0.0.11'], validSeconds: 5 },
       process: { workerShutdownTimeoutSeconds: drain },
       listeners: props.ports.map((p) => ({
         name: `port_${p.port}`,

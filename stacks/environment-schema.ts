@@ -12,7 +12,7 @@ import type {
 } from '../constructs/application-spec';
 import type { HealthcheckOptions, ReplacementStrategy } from '../constructs/container-service';
 import type { DatabaseEngine } from '../constructs/database-service';
-import type { GatewayGzip, GatewayProcess, GatewayRateLimit, GatewayTls } from '../renderers/nginx-config';
+import type { GatewayClientKeepalive, GatewayCors, GatewayGzip, GatewayMaintenance, GatewayProcess, GatewayRateLimit, GatewayRoute, GatewayTls, GatewayVirtualHost } from '../renderers/nginx-config';
 import type { PlacementConstraints, SpreadMode } from '../renderers/placement';
 import { SysctlProfile, SysctlSettings } from '../renderers/sysctl-profile';
 import type { BackendConfig, EnvironmentConfig, EnvironmentTier } from './environment-config';
@@ -114,11 +114,37 @@ const placement = object<PlacementConstraints>('Where the replicas may run (defa
 });
 
 const routePath = str('A path prefix the service serves on the gateway, starting with /', { pattern: ABSOLUTE_PATH, patternErrorMessage: 'start the path with /, e.g. "/api/"' });
+const headers = (description: string): JsonSchema => map(description, str('The header value'));
+const cors = object<GatewayCors>('Cross-origin requests the route allows; the gateway answers preflights', {
+  allowOrigins: strings('Origins allowed, as scheme://host[:port], or ["*"]', 1),
+  allowMethods: strings('Methods a preflight allows (default GET, HEAD, POST, PUT, PATCH, DELETE)', 1),
+  allowHeaders: strings('Request headers a preflight allows (default Authorization, Content-Type, X-Request-ID)'),
+  exposeHeaders: strings('Response headers scripts may read (default X-Request-ID)'),
+  allowCredentials: bool('Allow cookies and HTTP authentication (not with "*"; default false)'),
+  maxAgeSeconds: int('How long a browser may cache a preflight answer (default 600)', 0, 86400),
+}, ['allowOrigins']);
+const maintenance = object<GatewayMaintenance>('Answer with 503, Retry-After and a small page', {
+  retryAfterSeconds: int('Retry-After in seconds (default 300)', 1, 86400),
+  message: str('The sentence on the page'),
+});
+const routeOptions = {
+  exact: bool('Match only this exact path (default false)'),
+  stripPrefix: bool('Remove the path before forwarding (default false)'),
+  websocket: bool('Pass WebSocket upgrades (default true)'),
+  streaming: bool('Pass the response on as it arrives: server-sent events, long polls, large downloads (default false)'),
+  requestBuffering: bool('Read the whole request body before forwarding (default true; false streams uploads)'),
+  idleTimeoutSeconds: int('Longest silence on a WebSocket or stream before it is closed, in seconds', 1, 86400),
+  responseHeaders: headers('Headers added to the route\'s responses, e.g. Cache-Control'),
+  requestHeaders: headers('Headers sent upstream with the route\'s requests'),
+  cors,
+  maintenance,
+};
 const route: JsonSchema = {
   oneOf: [
     routePath,
     object<Exclude<ServiceRoute, string>>('A path with route options', {
       path: routePath,
+      ...routeOptions,
       exact: bool('Match only this exact path (default false)'),
       stripPrefix: bool('Remove the path before forwarding (default false)'),
       connectTimeoutSeconds: int('Seconds to connect to one server', 1, 75),
@@ -173,9 +199,35 @@ const database = object<DatabaseSpec>('A MySQL-compatible database with its data
   port: port('The port published on its host\'s address for services on other hosts (default 3306)'),
 });
 
+const virtualHostRoute = object<GatewayRoute>('A path of the virtual host and the service that serves it', {
+  path: routePath,
+  pool: str('The service that serves it, by name'),
+  ...routeOptions,
+  connectTimeoutSeconds: int('Seconds to connect to one server', 1, 75),
+  readTimeoutSeconds: int('Longest silence between two reads of the response, in seconds', 1, 86400),
+  sendTimeoutSeconds: int('Longest silence between two writes of the request, in seconds', 1, 86400),
+  maxBodySizeMiB: int('Largest request body in MiB (0: no limit)', 0, 1048576),
+  maxTries: int('Servers tried for one request', 1, 100),
+  retryTimeoutSeconds: int('Upper bound for all tries of one request, in seconds', 1, 86400),
+}, ['path', 'pool']);
+
 const gateway = object<GatewaySpec>('The nginx gateway, with the routes collected from the services', {
   host: str('The host it runs on (default: the first)'),
-  image: str('nginx image, pinned (default nginx:1.22.1)'),
+  image: str('nginx image, pinned, with /bin/sh (default nginx:1.30)'),
+  nginxVersion: str('The nginx version in the image, X.Y or X.Y.Z (read from a tag like nginx:1.30; required for other images)', { pattern: '^\\d+\\.\\d+(\\.\\d+)?$', patternErrorMessage: 'write it like "1.30" or "1.22.1"' }),
+  virtualHosts: { type: 'array', description: 'More server blocks, each with its names, routes and certificate; unknown names are then refused with 421', items: object<GatewayVirtualHost>('A virtual host', {
+    serverNames: strings('Its host names', 1),
+    routes: { type: 'array', description: 'Its routes', minItems: 1, items: virtualHostRoute },
+    certificate: object<NonNullable<GatewayVirtualHost['certificate']>>('Its certificate, with tls', { certificatePath: path('Certificate chain (PEM) as nginx sees it'), keyPath: path('Private key (PEM) as nginx sees it') }, ['certificatePath', 'keyPath']),
+    maintenance,
+  }, ['serverNames', 'routes']) },
+  maintenance,
+  modules: strings('Dynamic modules nginx loads (absolute paths)'),
+  clientKeepalive: object<GatewayClientKeepalive>('How client connections are kept open', {
+    timeoutSeconds: int('Idle time before a client connection is closed (default 75)', 0, 86400),
+    minTimeoutSeconds: int('Time after a request during which a reload does not close the connection (nginx 1.27.4+; default 5 there)', 1, 3600),
+    timeSeconds: int('Longest life of a client connection (default a third of the drain time)', 1, 86400),
+  }),
   port: port('Host port for plain HTTP (default 8080)'),
   tlsPort: port('Host port for HTTPS, with tls (default 8443)'),
   address: str('Address the ports are published on; 0.0.0.0 for every interface (default 127.0.0.1 on a local host, else 0.0.0.0)'),
@@ -189,6 +241,10 @@ const gateway = object<GatewaySpec>('The nginx gateway, with the routes collecte
     port: port('Port for HTTPS inside the container (default 443)'),
     redirectHttp: bool('Answer plain HTTP with a redirect to HTTPS (default true)'),
     hstsMaxAgeSeconds: int('Strict-Transport-Security max-age (default one year; 0 sends none)', 0, 63072000),
+    redirectPort: port('The port in the redirect to HTTPS (default: the port HTTPS is published on)'),
+    http2: bool('Offer HTTP/2 on TLS (default true)'),
+    ocspStapling: bool('Staple the certificate\'s OCSP answer (default false)'),
+    trustedCertificatePath: path('CA chain to verify OCSP answers with'),
   }, ['certificatePath', 'keyPath']),
   rateLimit: object<GatewayRateLimit>('Per-client request rate limit', {
     requestsPerSecond: int('Sustained requests per second per client address', 1, 100000),
@@ -211,6 +267,7 @@ const gateway = object<GatewaySpec>('The nginx gateway, with the routes collecte
     errorLogPath: str('Error log path, or stderr (default stderr)'),
     accessLogPath: str('Access log path, or off (default /dev/stdout)'),
     tempDirectory: path('Directory for temporary files'),
+    workerShutdownTimeoutSeconds: int('How long old workers may finish their requests after a reload (default: the drain time)', 1, 86400),
   }),
 });
 

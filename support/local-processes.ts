@@ -1,4 +1,4 @@
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -6,8 +6,9 @@ import * as path from 'path';
 
 /**
  * Local processes for the integration tests and the benchmarks (not part of the package): a temp dir
- * nginx can use, `nginx -t`, nginx in the foreground, waiting for a port, checking that a port is free,
- * and stopping a child within a bounded time.
+ * nginx can use, `nginx -t`, nginx in the foreground (the host's, or another version from an image on
+ * the Docker engine), waiting for a port, checking that a port is free, and stopping a child within a
+ * bounded time.
  */
 
 /** A new temp dir whose name starts with `prefix`, readable by nginx workers (they run as nobody). */
@@ -106,4 +107,106 @@ export function stopProcess(child: ChildProcess, limitMs = 5000): Promise<void> 
     });
     child.kill('SIGTERM');
   });
+}
+
+/** A running nginx started by an `NginxBuild`. */
+export interface RunningNginx {
+  /** The process started here (nginx's master, or the `docker run` client in front of it). */
+  readonly child: ChildProcess;
+  /** Stops nginx and its workers (and removes the container); resolves when they are gone. */
+  stop(): Promise<void>;
+}
+
+/** One nginx to check and run configurations with: the host's, or the one in an image. */
+export interface NginxBuild {
+  /** What to call it in test names: `host nginx 1.22.1`, `kvms/nginx:1.30 (nginx 1.30.6)`. */
+  readonly name: string;
+  /** The version `nginx -v` prints, e.g. `1.22.1`. */
+  readonly version: string;
+  /** `nginx -t -c <conf>` (at most 20 s). */
+  check(conf: string): NginxCheck;
+  /** nginx in the foreground on `conf`; the configuration's files must lie in the directory of `conf`. */
+  start(conf: string, options?: StartNginxOptions): RunningNginx;
+}
+
+/** The nginx version a binary or image reports (`nginx version: nginx/1.22.1` on stderr). */
+function versionOf(output: string, what: string): string {
+  const m = /nginx\/(\d+\.\d+\.\d+)/.exec(output);
+  if (!m) throw new Error(`${what} did not report an nginx version: ${output}`);
+  return m[1];
+}
+
+/** The host's nginx (Debian's nginx-light here). */
+export function hostNginx(): NginxBuild {
+  const r = spawnSync('nginx', ['-v'], { encoding: 'utf8', timeout: 10_000 });
+  if (r.error) throw new Error(`nginx is not installed on this machine (${r.error.message}): apt-get install nginx-light`);
+  const version = versionOf(`${r.stdout}${r.stderr}`, 'nginx -v');
+  return {
+    name: `host nginx ${version}`,
+    version,
+    check: checkNginxConfig,
+    start: (conf, options) => {
+      const child = startNginx(conf, options);
+      return { child, stop: () => stopProcess(child, 5000) };
+    },
+  };
+}
+
+/**
+ * The environment that reaches the project's Docker engine: DOCKER_HOST if set, else the socket
+ * `scripts/docker-engine.sh env` names.
+ */
+export function dockerEnv(): NodeJS.ProcessEnv {
+  if (process.env.DOCKER_HOST) return process.env;
+  const script = path.resolve(__dirname, '..', 'scripts', 'docker-engine.sh');
+  const host = execFileSync('bash', [script, 'env'], { encoding: 'utf8' }).trim().replace(/^export DOCKER_HOST=/, '');
+  return { ...process.env, DOCKER_HOST: host };
+}
+
+let containers = 0;
+
+/**
+ * nginx from an image on the project's Docker engine (e.g. `kvms/nginx:1.30`, `npm run images`), on the
+ * host's network so it listens on and reaches loopback like the host's nginx; the directory of the
+ * configuration is mounted at the same path. Throws how to get the engine or the image when missing.
+ */
+export function imageNginx(image: string): NginxBuild {
+  const env = dockerEnv();
+  const inspect = spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}}', image], { env, encoding: 'utf8', timeout: 30_000 });
+  if (inspect.status !== 0) {
+    throw new Error(
+      `image ${image} is not in the Docker engine at ${env.DOCKER_HOST} (${(inspect.stderr || String(inspect.error)).trim()}): ` +
+        'start the engine (bash scripts/docker-engine.sh start) and build the images (npm run images)',
+    );
+  }
+  const run = (conf: string, name: string, args: string[]): string[] => {
+    const dir = path.dirname(conf);
+    return ['run', '--rm', '--name', name, '--network', 'host', '-v', `${dir}:${dir}`, image, 'nginx', '-c', conf, ...args];
+  };
+  const unique = (): string => `kvms-test-nginx-${process.pid}-${++containers}`;
+  const v = spawnSync('docker', ['run', '--rm', image, 'nginx', '-v'], { env, encoding: 'utf8', timeout: 60_000 });
+  const version = versionOf(`${v.stdout}${v.stderr}`, `${image} nginx -v`);
+  return {
+    name: `${image} (nginx ${version})`,
+    version,
+    check: (conf) => {
+      const r = spawnSync('docker', run(conf, unique(), ['-t']), { env, encoding: 'utf8', timeout: 60_000 });
+      return { status: r.status, output: `${r.stdout}${r.stderr}` };
+    },
+    start: (conf, options = {}) => {
+      const name = unique();
+      const output = options.onOutput;
+      const child = spawn('docker', run(conf, name, ['-g', 'daemon off;']), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout?.on('data', (d: Buffer) => output?.(d.toString()));
+      child.stderr?.on('data', (d: Buffer) => output?.(d.toString()));
+      return {
+        child,
+        stop: async () => {
+          spawnSync('docker', ['stop', '-t', '5', name], { env, stdio: 'ignore', timeout: 60_000 });
+          spawnSync('docker', ['rm', '-f', name], { env, stdio: 'ignore', timeout: 60_000 });
+          await stopProcess(child, 5000);
+        },
+      };
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { ChildProcess, execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
@@ -8,54 +8,87 @@ import { TerraformStack, Testing } from 'cdktf';
 import { NginxGateway } from '../../constructs/nginx-gateway';
 import { ServiceNetwork } from '../../constructs/service-network';
 import { NginxGatewayModel, renderNginxConfig } from '../../renderers/nginx-config';
+import { compareNginxVersions } from '../../renderers/nginx-version';
 import { articleGatewayModel } from '../../support/article-gateway';
-import { checkNginxConfig, NginxCheck, nginxTempDir, startNginx, stopProcess, waitForPort } from '../../support/local-processes';
+import { NginxBuild, NginxCheck, RunningNginx, hostNginx, imageNginx, nginxTempDir, waitForPort } from '../../support/local-processes';
+import { writeTestCertificates } from '../../support/test-certificates';
+import { Backend, Reply, Seen, json, request } from '../fixtures/backends';
 import { inDirectory, sampleGateways } from '../fixtures/gateway-models';
 
-// Real nginx (Debian's nginx-light) checks and runs rendered configurations on loopback. Ports are
-// 28080-28082, apart from the benchmark's (18081-18082, 8080, 5000, 8090).
+// Real nginx checks and runs rendered configurations on loopback: Debian's nginx 1.22 on this machine and
+// nginx 1.30 from the kvms/nginx:1.30 image (Debian sid; `npm run images`). Ports are 28080-28082, apart
+// from the benchmark's (18081-18083, 8080, 5000, 8090) and the other gateway suites' (28180-28199).
 const NGINX = 'nginx';
 const GATEWAY_PORT = 28080;
 const FRONTEND_PORT = 28081;
 const INVENTORY_PORT = 28082;
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const tempDir = (): string => nginxTempDir('nginx-gateway-');
+const host = hostNginx();
+const builds: NginxBuild[] = [host, imageNginx('kvms/nginx:1.30')];
 
-function writeSelfSignedCertificate(dir: string): void {
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=shop.example.no', '-days', '1',
-      '-keyout', path.join(dir, 'tls.key'), '-out', path.join(dir, 'tls.crt')],
-    { stdio: 'ignore', timeout: 20_000 },
-  );
+/** A temp dir with the samples' certificates: `tls` (the first host), `host1` (a virtual host), `ca`. */
+function dirWithCertificates(): string {
+  const dir = tempDir();
+  writeTestCertificates(dir, [
+    { file: 'tls', names: ['shop.example.no', 'localhost'] },
+    { file: 'host1', names: ['api.example.no'] },
+  ]);
+  return dir;
 }
 
 /** Runs `nginx -t` on a rendered model; returns the exit status and everything nginx printed. */
-function nginxTest(model: NginxGatewayModel, dir: string): NginxCheck {
+function nginxTest(build: NginxBuild, model: NginxGatewayModel, dir: string): NginxCheck {
   const conf = path.join(dir, 'nginx.conf');
   fs.writeFileSync(conf, renderNginxConfig(model));
-  return checkNginxConfig(conf);
+  return build.check(conf);
 }
+
+// Each sample on each nginx, rendered for that nginx's version unless the sample names its own; a
+// sample for a newer version than the nginx (resolve, `http2 on`) is not one that nginx can load.
+const cases = builds.flatMap((build) =>
+  Object.keys(sampleGateways)
+    .filter((name) => compareNginxVersions(sampleGateways[name].nginxVersion ?? build.version, build.version) <= 0)
+    .map((name): [string, string, NginxBuild] => [build.name, name, build]),
+);
 
 describe('nginx -t accepts every rendered sample', () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-  test.each(Object.keys(sampleGateways))('the %s gateway passes nginx -t without warnings', (name) => {
-    // GIVEN the unit tests' model, with its files (pid, logs, temp, TLS key pair) in a temp dir
-    const dir = tempDir();
+  test.each(cases)('%s accepts the %s gateway without warnings', (_build, name, build) => {
+    // GIVEN the unit tests' model for this nginx, with its files (pid, logs, temp, certificates) in a temp dir
+    const dir = dirWithCertificates();
     dirs.push(dir);
-    writeSelfSignedCertificate(dir);
+    const sample = sampleGateways[name];
+    const model = inDirectory({ ...sample, nginxVersion: sample.nginxVersion ?? build.version }, dir);
 
     // WHEN nginx checks it
-    const { status, output } = nginxTest(inDirectory(sampleGateways[name], dir), dir);
+    const { status, output } = nginxTest(build, model, dir);
 
     // THEN
     expect(output).toContain('test is successful');
     expect(output).not.toMatch(/\[(warn|emerg|alert|crit)\]/);
     expect(status).toBe(0);
+  });
+
+  test('every sample rendered with the default version (1.22) also loads on nginx 1.30, warning at most about `listen ... http2`', () => {
+    // GIVEN the conservative default, as a gateway image upgraded before its model would be
+    const newest = builds[1];
+    for (const [name, sample] of Object.entries(sampleGateways)) {
+      if (sample.nginxVersion !== undefined) continue;
+      const dir = dirWithCertificates();
+      dirs.push(dir);
+
+      // WHEN nginx 1.30 checks it
+      const { status, output } = nginxTest(newest, inDirectory(sample, dir), dir);
+
+      // THEN it loads; the only complaint is the deprecated HTTP/2 form
+      const complaints = output.split('\n').filter((l) => /\[(warn|emerg|alert|crit)\]/.test(l));
+      expect({ name, status, complaints: complaints.filter((l) => !l.includes('the "listen ... http2" directive is deprecated')) }).toEqual({ name, status: 0, complaints: [] });
+    }
   });
 });
 
@@ -108,75 +141,8 @@ describe("nginx -t accepts the NginxGateway construct's configuration", () => {
 
 // ---- live gateway in front of four Node backends on 127.0.0.2-5 ----
 
-interface Seen {
-  readonly backend: string;
-  readonly url: string;
-  readonly httpVersion: string;
-  readonly headers: http.IncomingHttpHeaders;
-}
-
-/** A backend that answers JSON describing the request, can hang, and counts its connections. */
-class Backend {
-  readonly server: http.Server;
-  hang = false;
-  connections = 0;
-  readonly seen: Seen[] = [];
-
-  constructor(readonly address: string, readonly port: number) {
-    this.server = http.createServer((req, res) => {
-      const seen: Seen = { backend: address, url: req.url ?? '', httpVersion: req.httpVersion, headers: req.headers };
-      this.seen.push(seen);
-      if (this.hang) return; // never answers; sockets are destroyed in stop()
-      const body = JSON.stringify({ ...seen, padding: 'x'.repeat(2000) });
-      res.writeHead(200, { 'content-type': 'application/json', 'x-backend': address });
-      res.end(body);
-    });
-    this.server.keepAliveTimeout = 120_000;
-    this.server.on('connection', () => {
-      this.connections += 1;
-    });
-  }
-
-  start(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.port, this.address, () => resolve());
-    });
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.server.listening) return resolve();
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
-  }
-}
-
-interface Reply {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-function get(urlPath: string, headers: http.OutgoingHttpHeaders = {}, timeoutMs = 8000): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port: GATEWAY_PORT, path: urlPath, headers, agent: false, timeout: timeoutMs },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer to ${urlPath} within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-const json = (r: Reply): Seen => JSON.parse(r.body.toString('utf8')) as Seen;
+const get = (urlPath: string, headers: http.OutgoingHttpHeaders = {}, timeoutMs = 8000): Promise<Reply> =>
+  request(GATEWAY_PORT, urlPath, { headers, timeoutMs });
 
 /** The live gateway: the article's two pools on loopback, short timeouts so the hang test is quick. */
 const liveGateway: NginxGatewayModel = {
@@ -209,21 +175,21 @@ describe('a live gateway in front of real backends', () => {
   const inventory = [new Backend('127.0.0.4', INVENTORY_PORT), new Backend('127.0.0.5', INVENTORY_PORT)];
   const backends = [...frontend, ...inventory];
   let dir = '';
-  let nginx: ChildProcess | undefined;
+  let nginx: RunningNginx | undefined;
   let nginxOutput = '';
 
   beforeAll(async () => {
     await Promise.all(backends.map((b) => b.start()));
     dir = tempDir();
     const model = inDirectory(liveGateway, dir);
-    const check = nginxTest(model, dir);
+    const check = nginxTest(host, model, dir);
     if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.output}`);
-    nginx = startNginx(path.join(dir, 'nginx.conf'), { onOutput: (text) => (nginxOutput += text) });
+    nginx = host.start(path.join(dir, 'nginx.conf'), { onOutput: (text) => (nginxOutput += text) });
     await waitForPort('127.0.0.1', GATEWAY_PORT, 10_000);
   });
 
   afterAll(async () => {
-    if (nginx) await stopProcess(nginx, 5000);
+    if (nginx) await nginx.stop();
     await Promise.all(backends.map((b) => b.stop()));
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -308,6 +274,11 @@ describe('a live gateway in front of real backends', () => {
     const [tried, single] = await Promise.all([get('/api/inventory/slow/all'), get('/api/reports')]);
     expect(tried.status).toBe(504);
     expect(single.status).toBe(504);
+    // The gateway's own short page, naming the request id it also sends as a header
+    expect(single.headers['content-type']).toBe('text/html');
+    expect(single.body.toString()).toContain('<h1>504 Gateway Timeout</h1>');
+    expect(single.body.toString()).toContain(`Request id: ${single.headers['x-request-id']}</p>`);
+    expect(single.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
     expect(nginxOutput).not.toMatch(/\[emerg\]/);
   });
 });

@@ -4,14 +4,20 @@
 #   bash scripts/docker-engine.sh start && eval "$(bash scripts/docker-engine.sh env)").
 #
 # Usage:
-#   bash scripts/images/build-images.sh [--force] [nginx|mariadb|app ...]   # default: all three
-#   bash scripts/images/build-images.sh --tags                               # print the stable tags
+#   bash scripts/images/build-images.sh [--force] [nginx|nginx-1.30|mariadb|app ...]   # default: all four
+#   bash scripts/images/build-images.sh --tags                                          # print the stable tags
 #
 # Images (each root filesystem is made from Debian .debs fetched with `apt-get download` and unpacked
-# with dpkg-deb, or from a static Go binary; then `docker import` with --change lines):
-#   kvms/nginx:1.22     Debian's nginx; CMD nginx -g 'daemon off;' with /etc/nginx/nginx.conf (Debian's
-#                       default until a gateway uploads its own); logs to stdout/stderr; EXPOSE 80.
-#                       Also has sh (dash) and `busybox wget` for healthchecks.
+# with dpkg-deb, or from a static Go binary, or with debootstrap; then `docker import` with --change lines):
+#   kvms/nginx:1.22     Debian bookworm's nginx with the stream module (dynamic: load_module
+#                       /usr/lib/nginx/modules/ngx_stream_module.so); CMD nginx -g 'daemon off;' with
+#                       /etc/nginx/nginx.conf (Debian's default until a gateway uploads its own); logs to
+#                       stdout/stderr; EXPOSE 80. Also has sh (dash) and `busybox wget` for healthchecks.
+#   kvms/nginx:1.30     Debian sid's nginx (1.30) with the stream module (dynamic, as above), from
+#                       `debootstrap --variant=minbase` (sh, cat, cp, mv, rm, sleep included); docs and apt
+#                       lists trimmed; logs, CMD and EXPOSE as kvms/nginx:1.22. The debootstrap root is
+#                       cached under the cache directory below and rebuilt only with --force (sid changes
+#                       daily); the image's content tag hashes this script and the root's package versions.
 #   kvms/mariadb:10.11  Debian's MariaDB server; entrypoint with the official image's variables
 #                       (MYSQL_ROOT_PASSWORD / MARIADB_ROOT_PASSWORD, MYSQL_DATABASE, MYSQL_USER, ...,
 #                       /docker-entrypoint-initdb.d/*.sql); listens on 0.0.0.0:3306; `mysqladmin` and
@@ -33,6 +39,7 @@ debcache="$KVMS_CACHE/images/debs-rootfs"
 mkdir -p "$KVMS_CACHE/images"
 
 NGINX_TAG=kvms/nginx:1.22
+NGINX_SID_TAG=kvms/nginx:1.30
 MARIADB_TAG=kvms/mariadb:10.11
 APP_TAG=kvms/app:1.0
 
@@ -139,17 +146,21 @@ key_of() { sha256sum | cut -c1-16; }
 workroot=$(mktemp -d)
 trap 'rm -rf "$workroot"' EXIT
 have() { docker image inspect "$1" >/dev/null 2>&1; }
-# Removes older content tags of a repository (kvms/<name>:<16 hex>) other than $2; in-use ones stay.
+# Removes older content tags of a repository (kvms/<name>:<16 hex>) other than $2; in-use ones stay, and
+# so do those of an image a stable tag still names (kvms/nginx holds two images, 1.22 and 1.30).
 prune_old() {
-  local t
-  for t in $(docker image ls --format '{{.Repository}}:{{.Tag}}' "$1" | grep -E ':[0-9a-f]{16}$' | grep -vx "$2" || true); do
-    docker image rm "$t" >/dev/null 2>&1 && log "removed superseded $t" || true
-  done
+  local t id stable
+  stable=$(docker image ls --format '{{.Tag}} {{.ID}}' "$1" | awk '$1 !~ /^[0-9a-f]{16}$/ { print $2 }')
+  docker image ls --format '{{.Repository}}:{{.Tag}} {{.ID}}' "$1" | grep -E ':[0-9a-f]{16} ' | grep -v "^$2 " |
+    while read -r t id; do
+      [[ " $(echo $stable) " == *" $id "* ]] && continue
+      docker image rm "$t" >/dev/null 2>&1 && log "removed superseded $t" || true
+    done
 }
 
 build_nginx() {
   local pkgs key tag work
-  pkgs=$(resolve nginx nginx-common dash busybox base-passwd)
+  pkgs=$(resolve nginx nginx-common libnginx-mod-stream dash busybox base-passwd)
   key=$( { grep -v "^[[:space:]]*#" "$0"; echo "$pkgs"; } | key_of); tag="kvms/nginx:$key"
   if have "$tag"; then docker tag "$tag" "$NGINX_TAG"; log "cached $NGINX_TAG = $tag"; return; fi
   work=$(mktemp -d "$workroot/$FUNCNAME.XXXXXX")
@@ -165,6 +176,44 @@ build_nginx() {
     'EXPOSE 80' \
     'CMD ["nginx", "-g", "daemon off;"]'
   docker tag "$tag" "$NGINX_TAG"; log "built $NGINX_TAG = $tag"; prune_old "kvms/nginx" "$tag"
+}
+
+# The sid root for kvms/nginx:1.30, made once and kept: its directory name hashes the debootstrap command,
+# so a changed package list makes a new root; --force makes it again.
+SID_INCLUDE=nginx-light,libnginx-mod-stream
+SID_MIRROR=http://deb.debian.org/debian
+sid_root() {
+  local dir
+  dir="$KVMS_CACHE/images/sid-root-$(echo "minbase $SID_INCLUDE sid $SID_MIRROR" | key_of)"
+  if [ "$force" = 1 ] || [ ! -f "$dir.done" ]; then
+    rm -rf "$dir" "$dir.done" "$dir.partial"
+    log "debootstrap sid ($SID_INCLUDE) into the cache"
+    debootstrap --variant=minbase --include="$SID_INCLUDE" sid "$dir.partial" "$SID_MIRROR" >"$workroot/debootstrap.log" 2>&1 \
+      || { tail -20 "$workroot/debootstrap.log" >&2; rm -rf "$dir.partial"; return 1; }
+    mv "$dir.partial" "$dir"; touch "$dir.done"
+  fi
+  echo "$dir"
+}
+
+build_nginx_sid() {
+  local root versions key tag work
+  command -v debootstrap >/dev/null || { log "debootstrap is needed to build $NGINX_SID_TAG"; return 1; }
+  root=$(sid_root)
+  versions=$(awk '/^Package:/ { p = $2 } /^Version:/ { print p "=" $2 }' "$root/var/lib/dpkg/status" | sort)
+  key=$( { grep -v "^[[:space:]]*#" "$0"; echo "$versions"; } | key_of); tag="kvms/nginx:$key"
+  if have "$tag"; then docker tag "$tag" "$NGINX_SID_TAG"; log "cached $NGINX_SID_TAG = $tag"; return; fi
+  work=$(mktemp -d "$workroot/$FUNCNAME.XXXXXX")
+  local r=$work/root
+  cp -a "$root" "$r"
+  rm -rf "$r"/usr/share/{doc,man,info,locale,lintian,bug,bash-completion,common-licenses} \
+    "$r"/var/lib/apt/lists/* "$r"/var/cache/apt/* "$r"/var/cache/debconf/*-old "$r"/var/log/*.log "$r"/var/log/apt/*
+  mkdir -p "$r/var/log/nginx"
+  ln -sf /dev/stdout "$r/var/log/nginx/access.log"; ln -sf /dev/stderr "$r/var/log/nginx/error.log"
+  import "$tag" "$r" \
+    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    'EXPOSE 80' \
+    'CMD ["nginx", "-g", "daemon off;"]'
+  docker tag "$tag" "$NGINX_SID_TAG"; log "built $NGINX_SID_TAG = $tag"; prune_old "kvms/nginx" "$tag"
 }
 
 build_mariadb() {
@@ -220,17 +269,17 @@ force=0; names=()
 for a in "$@"; do
   case "$a" in
     --force) force=1 ;;
-    --tags) echo "$NGINX_TAG $MARIADB_TAG $APP_TAG"; exit 0 ;;
-    nginx|mariadb|app) names+=("$a") ;;
-    *) echo "usage: $0 [--force] [--tags] [nginx|mariadb|app ...]" >&2; exit 2 ;;
+    --tags) echo "$NGINX_TAG $NGINX_SID_TAG $MARIADB_TAG $APP_TAG"; exit 0 ;;
+    nginx|nginx-1.30|mariadb|app) names+=("$a") ;;
+    *) echo "usage: $0 [--force] [--tags] [nginx|nginx-1.30|mariadb|app ...]" >&2; exit 2 ;;
   esac
 done
-[ "${#names[@]}" -gt 0 ] || names=(nginx mariadb app)
+[ "${#names[@]}" -gt 0 ] || names=(nginx nginx-1.30 mariadb app)
 docker version >/dev/null 2>&1 || { log "no Docker engine at DOCKER_HOST=${DOCKER_HOST:-unset}; start it: bash scripts/docker-engine.sh start && eval \"\$(bash scripts/docker-engine.sh env)\""; exit 1; }
 if [ "$force" = 1 ]; then have() { false; }; fi
 if [[ "$(apt_cache policy nginx-common 2>/dev/null)" != *"Candidate: "[0-9]* ]]; then
   log "apt has no package lists (apt-cache policy nginx-common shows no candidate): run apt-get update first"; exit 1
 fi
 for n in "${names[@]}"; do
-  t=$(date +%s.%N); "build_$n"; log "$n: $(awk -v a="$t" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+  t=$(date +%s.%N); "build_${n/nginx-1.30/nginx_sid}"; log "$n: $(awk -v a="$t" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 done

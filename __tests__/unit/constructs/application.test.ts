@@ -70,7 +70,7 @@ describe('Application on one local host', () => {
       ['/api/', 'api', undefined],
       ['/ws/', 'api', 3600],
     ]);
-    expect(app.gateway!.config).toMatch(/upstream web \{\n {8}server qa-services-web-1-\$\{TfToken\[TOKEN\.\d+\]\}:8080 max_fails=3 fail_timeout=30s;/);
+    expect(app.gateway!.config).toMatch(/upstream web \{\n {8}zone upstream_web 64k;\n {8}server qa-services-web-1-\S+:8080 resolve max_fails=3 fail_timeout=30s;/);
   });
 
   test('a system with no routes has no gateway', () => {

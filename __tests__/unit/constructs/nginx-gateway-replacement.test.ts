@@ -72,7 +72,7 @@ describe('NginxGateway rollout wiring', () => {
         wait: true,
       });
       // the job's configuration names that container, so a new replica changes it and the job runs again
-      expect(config).toContain(`        server ${replica.baseContainerName}-\${local.${replica.version.friendlyUniqueId}}:8080 max_fails=3 fail_timeout=30s;\n`);
+      expect(config).toContain(`        server ${replica.baseContainerName}-\${local.${replica.version.friendlyUniqueId}}:8080 resolve max_fails=3 fail_timeout=30s;\n`);
     }
   });
 
@@ -105,7 +105,7 @@ describe('NginxGateway rollout wiring', () => {
     // THEN nginx reloads (and resolves web3 again) whenever web3 is replaced, not only when the content changes
     expect(job.depends_on).toEqual([addressOf(web[0]), addressOf(pinned)]);
     expect(job.lifecycle.replace_triggered_by).toEqual([`${addressOf(pinned)}.id`]);
-    expect(job.upload[0].content).toContain('        server dev-services-web3:8080 max_fails=3 fail_timeout=30s;\n');
+    expect(job.upload[0].content).toContain('        server dev-services-web3:8080 resolve max_fails=3 fail_timeout=30s;\n');
     expect(all[gateway.service.container.friendlyUniqueId]).not.toHaveProperty('lifecycle');
   });
 

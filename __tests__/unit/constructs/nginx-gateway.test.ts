@@ -52,7 +52,13 @@ const nameOf = (s: ContainerService): string => `${s.baseContainerName}-\${local
 function expectedConfig(model: Omit<NginxGatewayModel, 'pools'> & { pools: typeof pools }, services: ContainerService[]): string {
   const standIn = (alias: string) => `standin-${alias}`;
   const aliases = services.map((svc) => svc.alias);
+  // What the construct adds to every model it renders: its nginx version (the default image's), Docker's
+  // DNS, the drain bounds, and client connections that outlive a reload only just after a request.
   const text = terraformLiteral(renderNginxConfig({
+    nginxVersion: '1.30',
+    resolver: { addresses: ['127.0.0.11'], validSeconds: 5 },
+    process: { workerShutdownTimeoutSeconds: 30 },
+    clientKeepalive: { timeSeconds: 10, minTimeoutSeconds: 5 },
     ...model,
     pools: model.pools.map((p) => ({ ...p, servers: p.servers.map((sv) => (aliases.includes(sv.host) ? { ...sv, host: standIn(sv.host) } : sv)) })),
   }));
@@ -75,7 +81,7 @@ describe('NginxGateway', () => {
     // THEN the container publishes the port on loopback, tuned, and restarts nginx only for itself
     expect(gatewayContainer(synth, gateway)).toMatchObject({
       name: 'dev-services-gateway',
-      image: 'nginx:1.22.1',
+      image: 'nginx:1.30',
       ports: [{ internal: 80, external: 8080, ip: '127.0.0.1', protocol: 'tcp' }],
       sysctls: {
         'net.core.somaxconn': '4096',
@@ -91,7 +97,7 @@ describe('NginxGateway', () => {
       expectedConfig({ pools, routes, serverNames: ['shop.example.no'], backlog: 4096 }, [...web, ...api]),
     );
     expect(activationConfig(synth, gateway)).toContain('    listen 80 backlog=4096;\n');
-    expect(activationConfig(synth, gateway)).toContain(`        server ${nameOf(web[0])}:8080 max_fails=3 fail_timeout=30s;\n`);
+    expect(activationConfig(synth, gateway)).toContain(`        server ${nameOf(web[0])}:8080 resolve max_fails=3 fail_timeout=30s;\n`);
     expect(gateway.service.replacement).toBe('stop-first');
     expect(gateway.url).toBe('http://127.0.0.1:8080');
     expect(gateway.backlog).toBe(4096);
@@ -139,7 +145,7 @@ describe('NginxGateway', () => {
     pool.servers[0].port = 81;
     pool.servers.push({ host: '10.0.0.3', port: 80 });
     expect(gateway.pools).toEqual([{ name: 'p', servers: [{ host: '10.0.0.2', port: 80 }] }]);
-    expect(activationConfig(Testing.synth(stack), gateway)).toContain('    upstream p {\n        server 10.0.0.2:80 max_fails=3 fail_timeout=30s;\n        keepalive 64;\n    }\n');
+    expect(activationConfig(Testing.synth(stack), gateway)).toContain('    upstream p {\n        zone upstream_p 64k;\n        server 10.0.0.2:80 max_fails=3 fail_timeout=30s;\n        keepalive 64;\n    }\n');
   });
 
   test('TLS publishes the redirect and HTTPS ports and gives an https URL', () => {
@@ -162,7 +168,10 @@ describe('NginxGateway', () => {
     expect(gateway.url).toBe('https://127.0.0.1:8001');
     expect(gateway.hostPort).toBe(8000);
     expect(gateway.tlsHostPort).toBe(8001);
-    expect(gateway.config).toContain('        listen 443 ssl backlog=4096;\n');
+    expect(gateway.config).toContain("listen 443 ssl backlog=4096;");
+    expect(gateway.config).toContain("http2 on;");
+    // The redirect goes to the port HTTPS is published on, not to the container's 443.
+    expect(gateway.config).toContain('return 301 https://$host:8001$request_uri;');
   });
 
   test('TLS without the HTTP redirect publishes HTTPS only', () => {
@@ -251,7 +260,7 @@ describe('NginxGateway', () => {
     const config = activationConfig(Testing.synth(stack), gateway);
 
     expect(config).toContain(
-      `    upstream remote {\n        server \${var.replica_address}:20000 max_fails=3 fail_timeout=30s;\n        server ${nameOf(network.tryFindService('web1')!)}:8080 max_fails=3 fail_timeout=30s;\n`,
+      `    upstream remote {\n        zone upstream_remote 64k;\n        server \${var.replica_address}:20000 resolve max_fails=3 fail_timeout=30s;\n        server ${nameOf(network.tryFindService('web1')!)}:8080 resolve max_fails=3 fail_timeout=30s;\n`,
     );
     expect(warnings(gateway)).toEqual([]);
   });

@@ -51,7 +51,7 @@ describe('reloadable nginx (through NginxGateway)', () => {
     const script = renderNginxActivationScript({ newConfigPath: '/kvms/nginx.conf', livePath: '/etc/nginx/kvms/nginx.conf', drainTimeoutSeconds: 30 });
     expect(job).toMatchObject({
       name: 'dev-services-gateway-config',
-      image: 'nginx:1.22.1',
+      image: 'nginx:1.30',
       command: ['/bin/sh', '/kvms/activate.sh'],
       upload: [
         { file: '/kvms/nginx.conf', content: terraformLiteral(gateway.config) },

@@ -43,7 +43,7 @@ describe('StreamRelay', () => {
     expect(nginx).toMatchObject({
       provider: 'docker.vm2',
       name: 'prod-services-relay',
-      image: 'nginx:1.22.1',
+      image: 'nginx:1.30',
       ports: [
         { internal: 20000, external: 20000, ip: '192.168.150.11', protocol: 'tcp' },
         { internal: 20001, external: 20001, ip: '192.168.150.11', protocol: 'tcp' },

@@ -22,14 +22,15 @@ function renderedOrRefused<T>(render: () => T): T | undefined {
 }
 
 describe('nginx.conf: user strings never leave their value', () => {
-  const walk = (ds: NginxDirective[]): NginxDirective[] => ds.flatMap((d) => [d, ...walk(d.block ?? [])]);
+  // Every directive and block, except the entries of `map` blocks (their keys are values, not directives).
+  const walk = (ds: NginxDirective[]): NginxDirective[] => ds.flatMap((d) => [d, ...(d.name === 'map' ? [] : walk(d.block ?? []))]);
   // Every directive the renderer writes for the hand-written samples (TLS, rate limits, gzip...).
   const samples = Object.values(sampleGateways).map((m) => renderNginxConfig(m));
   const VOCABULARY = new Set(samples.flatMap((text) => walk(parseNginx(text).directives).map((d) => d.name)));
   const commentLines = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('#'));
   const COMMENTS = new Set(samples.flatMap(commentLines));
 
-  test('a model is refused, or every pool, server, route and server name comes back as exactly its own token', () => {
+  test('a model is refused, or every pool, server, route, server name, header and origin comes back as exactly its own token', () => {
     let accepted = 0;
     let refused = 0;
     fc.assert(
@@ -58,12 +59,21 @@ describe('nginx.conf: user strings never leave their value', () => {
         expect(servers).toHaveLength(1);
         const server = servers[0].block!;
         expect(server.find((d) => d.name === 'server_name')!.args).toEqual(model.serverNames ?? ['_']);
-        const locations = server.filter((d) => d.name === 'location');
+        const locations = server.filter((d) => d.name === 'location' && !d.args[0].startsWith('@'));
         const routes = resolveRoutes(model);
         expect(locations.map((l) => l.args)).toEqual(routes.map((r) => (r.exact ? ['=', r.path] : [r.location])));
         locations.forEach((l, i) => {
           expect(l.block!.find((d) => d.name === 'proxy_pass')!.args).toEqual([`http://${routes[i].pool}${routes[i].stripPrefix ? '/' : ''}`]);
+          // Each header comes back as exactly its name and value, as one directive of its own.
+          const route = model.routes[i];
+          const added = l.block!.filter((d) => d.name === 'add_header').map((d) => d.args);
+          for (const [name, value] of Object.entries(route.responseHeaders ?? {})) expect(added).toContainEqual([name, value]);
+          const set = l.block!.filter((d) => d.name === 'proxy_set_header').map((d) => d.args);
+          for (const [name, value] of Object.entries(route.requestHeaders ?? {})) expect(set).toContainEqual([name, value]);
         });
+        // Each allowed origin is one map entry of its own.
+        const origins = http.filter((d) => d.name === 'map' && d.args[0] === '$http_origin').flatMap((m) => m.block!.map((d) => d.name));
+        for (const route of model.routes) for (const origin of route.cors?.allowOrigins ?? []) expect(origins).toContain(origin);
       }),
       RUNS,
     );

@@ -297,7 +297,7 @@ describe('loadEnvironmentFile errors name the file, the key and the fix', () => 
     const file = write('route-number.yaml', QA_YAML.replace('routes: ["/"]', 'routes: [8080]'));
 
     expect(loadError(file)).toBe(
-      'environment file route-number.yaml: services.web.routes[0]: expected a non-empty string or a mapping with path, exact, stripPrefix, connectTimeoutSeconds, '
+      'environment file route-number.yaml: services.web.routes[0]: expected a non-empty string or a mapping with path, exact, stripPrefix, websocket, streaming, requestBuffering, idleTimeoutSeconds, responseHeaders, requestHeaders, cors, maintenance, connectTimeoutSeconds, '
       + 'readTimeoutSeconds, sendTimeoutSeconds, maxBodySizeMiB, maxTries, retryTimeoutSeconds, got number 8080',
     );
   });

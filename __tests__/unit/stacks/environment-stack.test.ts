@@ -98,8 +98,8 @@ describe('EnvironmentStack: the article\'s shop as data', () => {
   test('dev routes / to the storefront pool and /api/inventory to the inventory pool, one replica each by name', () => {
     const { json } = synthDefault(DEV);
     const conf = nginxConf(json, 'dev');
-    expect(upstreamServers(conf, 'storefront')).toEqual(['server dev-services-storefront-1-<v>:8080 max_fails=3 fail_timeout=30s;']);
-    expect(upstreamServers(conf, 'inventory')).toEqual(['server dev-services-inventory-1-<v>:5000 max_fails=3 fail_timeout=30s;']);
+    expect(upstreamServers(conf, 'storefront')).toEqual(['server dev-services-storefront-1-<v>:8080 resolve max_fails=3 fail_timeout=30s;']);
+    expect(upstreamServers(conf, 'inventory')).toEqual(['server dev-services-inventory-1-<v>:5000 resolve max_fails=3 fail_timeout=30s;']);
     expect(conf).toContain('        location / {\n            proxy_pass http://storefront;');
     expect(conf).toContain('        location /api/inventory {\n            proxy_pass http://inventory;');
     expect(conf).toContain('        server_name shop.dev.example.no;');
@@ -110,8 +110,8 @@ describe('EnvironmentStack: the article\'s shop as data', () => {
     ['prod', PROD, '192.168.141'],
   ] as const)('%s pools a replica on the gateway\'s host by name and the other through the relay on the second host', (name, config, net) => {
     const conf = nginxConf(synthDefault(config).json, name);
-    expect(upstreamServers(conf, 'storefront')).toEqual([`server ${name}-services-storefront-1-<v>:8080 max_fails=3 fail_timeout=30s;`, `server ${net}.11:20000 max_fails=3 fail_timeout=30s;`]);
-    expect(upstreamServers(conf, 'inventory')).toEqual([`server ${name}-services-inventory-1-<v>:5000 max_fails=3 fail_timeout=30s;`, `server ${net}.11:20001 max_fails=3 fail_timeout=30s;`]);
+    expect(upstreamServers(conf, 'storefront')).toEqual([`server ${name}-services-storefront-1-<v>:8080 resolve max_fails=3 fail_timeout=30s;`, `server ${net}.11:20000 max_fails=3 fail_timeout=30s;`]);
+    expect(upstreamServers(conf, 'inventory')).toEqual([`server ${name}-services-inventory-1-<v>:5000 resolve max_fails=3 fail_timeout=30s;`, `server ${net}.11:20001 max_fails=3 fail_timeout=30s;`]);
   });
 
   test.each([STAGING, PROD])('$name spreads the two replicas of each service over both hosts; the relay of the second publishes on its private address', (config) => {

@@ -158,6 +158,8 @@ export interface ServiceSpec {
   readonly cpus?: number;
   /** Healthcheck; a new replica gets traffic once it passes. @default none (a warning for routed services) */
   readonly healthcheck?: ServiceHealthcheck;
+  /** How long `apply` waits for a new replica to become healthy, in seconds. @default 60 */
+  readonly startTimeoutSeconds?: number;
   /** Where its replicas may run. @default every host, spread */
   readonly placement?: PlacementConstraints;
   /** Signal that asks it to stop. @default the image's STOPSIGNAL, else SIGTERM */

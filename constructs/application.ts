@@ -215,6 +215,7 @@ export class Application extends Construct {
       memoryMiB: spec.memoryMiB ?? 256,
       cpus: spec.cpus,
       healthcheck: spec.healthcheck,
+      waitTimeoutSeconds: spec.startTimeoutSeconds,
       replacement: spec.replacement,
       stopSignal: spec.stopSignal,
       destroyGraceSeconds: spec.stopGraceSeconds ?? 30,

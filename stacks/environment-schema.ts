@@ -180,6 +180,7 @@ const service = object<ServiceSpec>('An application service and its replicas', {
   cpus: { type: 'number', description: 'CPU limit per replica (default 1)', minimum: 0.01, maximum: 1024 },
   healthcheck,
   placement,
+  startTimeoutSeconds: int('How long apply waits for a new replica to become healthy, in seconds (default 60)', 1, 3600),
   stopSignal: str('Signal that asks it to stop, e.g. SIGTERM (default: the image\'s STOPSIGNAL)', {
     pattern: '^(SIG[A-Z0-9+-]+|[0-9]{1,2})$',
     patternErrorMessage: 'give a signal name in capitals or its number, e.g. "SIGTERM", "SIGQUIT" or "15"',

@@ -49,7 +49,7 @@ export class RolloutStack {
   /** Runs tofu in the stack directory (throws with tofu's output on failure). */
   tofu(...args: string[]): string {
     if (this.stackDir === undefined) throw new Error('synthesize first');
-    return runTofu(this.toolchain, this.stackDir, [...args, '-input=false'], { env: this.env });
+    return runTofu(this.toolchain, this.stackDir, [...args, '-input=false'], { env: { ...this.toolchain.env, ...this.env } });
   }
 
   /** The exit code of `tofu plan -detailed-exitcode` (0: no changes, 2: changes, 1: error) and its output. */

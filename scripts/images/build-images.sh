@@ -12,7 +12,8 @@
 #   kvms/nginx:1.22     Debian bookworm's nginx with the stream module (dynamic: load_module
 #                       /usr/lib/nginx/modules/ngx_stream_module.so); CMD nginx -g 'daemon off;' with
 #                       /etc/nginx/nginx.conf (Debian's default until a gateway uploads its own); logs to
-#                       stdout/stderr; EXPOSE 80. Also has sh (dash) and `busybox wget` for healthchecks.
+#                       stdout/stderr; EXPOSE 80. Also has sh (dash), coreutils (what the activation job runs) and
+#                       `busybox wget` for healthchecks.
 #   kvms/nginx:1.30     Debian sid's nginx (1.30) with the stream module (dynamic, as above), from
 #                       `debootstrap --variant=minbase` (sh, cat, cp, mv, rm, sleep included); docs and apt
 #                       lists trimmed; logs, CMD and EXPOSE as kvms/nginx:1.22. The debootstrap root is
@@ -160,7 +161,7 @@ prune_old() {
 
 build_nginx() {
   local pkgs key tag work
-  pkgs=$(resolve nginx nginx-common libnginx-mod-stream dash busybox base-passwd)
+  pkgs=$(resolve nginx nginx-common libnginx-mod-stream dash busybox coreutils base-passwd)
   key=$( { grep -v "^[[:space:]]*#" "$0"; echo "$pkgs"; } | key_of); tag="kvms/nginx:$key"
   if have "$tag"; then docker tag "$tag" "$NGINX_TAG"; log "cached $NGINX_TAG = $tag"; return; fi
   work=$(mktemp -d "$workroot/$FUNCNAME.XXXXXX")

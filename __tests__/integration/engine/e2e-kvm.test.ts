@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'child_process';
+import { execFile, execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
@@ -11,6 +11,9 @@ import { KvmNetwork } from '../../../constructs/kvm-network';
 import { NginxGateway } from '../../../constructs/nginx-gateway';
 import { ServiceNetwork } from '../../../constructs/service-network';
 import { TunedServer } from '../../../constructs/tuned-server';
+import { Application } from '../../../constructs/application';
+import { RolloutLoad } from '../../../support/rollout-load';
+import { requireDockerEngine } from './docker-engine';
 import { LibvirtProvider } from '../../../providers/libvirt/provider';
 import { SysctlProfile } from '../../../renderers/sysctl-profile';
 import { repoRoot, requireToolchain, runTofu, Toolchain } from './toolchain';
@@ -42,6 +45,7 @@ const TUNED_SOMAXCONN = 8192;
 const APP_IMAGE = 'kvms/app:1.0';
 const GATEWAY_IMAGE = 'kvms/nginx:1.22';
 const GATEWAY_PORT = 18080;
+const SPAN_PORT = 18090;
 const HYPERVISOR_SIDE = '192.168.152.1'; // the network's first address: this machine, as the guest sees it
 const SERVICES_NET = `${PREFIX}-services`;
 const NO_CHANGES = 'Apply complete! Resources: 0 added, 0 changed, 0 destroyed.';
@@ -409,6 +413,93 @@ describe('KvmHost and TunedServer end to end on a booted guest', () => {
     expect(left).not.toContain(gatewayContainer);
     expect(guest("docker network ls --format '{{.Name}}'").split('\n')).not.toContain(SERVICES_NET);
   }, 30 * 60_000);
+
+  test('an Application spans the guest and this machine: every route answers, an image change of the spread pool fails no request, destroy is clean', async () => {
+    // GIVEN the guest as an existing server (tuned again over SSH, Docker over ssh://) and this machine's
+    // engine, reached by the guest at the isolated network's host side; a pool of two web replicas, one
+    // on each; the database here; the gateway on the guest (nginx 1.22: names resolved at each reload),
+    // in front of its own replica and this machine's relay
+    const dataDir = path.join(work, 'span-data');
+    fs.mkdirSync(dataDir);
+    fs.chownSync(dataDir, 999, 999);
+    const app = new App({ outdir: path.join(work, 'out-span') });
+    const stack = new TerraformStack(app, 'span');
+    new LocalBackend(stack, { path: 'span.tfstate' });
+    const config = (appImage: string) => ({
+      name: 'span',
+      hosts: [
+        { name: 'local', kind: 'local' as const, address: HYPERVISOR_SIDE },
+        { name: 'guest', kind: 'server' as const, address: ADDRESS, user: ADMIN, allowedVirtualization: [virtType] },
+      ],
+      services: {
+        web: {
+          image: appImage, replicas: 2, port: 8080, routes: ['/'], uses: ['db'], memoryMiB: 64, cpus: 0.5,
+          environment: { SERVICE_NAME: 'span-web', PORT: '8080' },
+          healthcheck: { command: ['CMD', '/app', 'healthcheck'], intervalSeconds: 3, retries: 10 },
+          startTimeoutSeconds: 300, // emulated guests start containers slowly
+        },
+      },
+      databases: { db: { image: 'kvms/mariadb:10.11', host: 'local', dataPath: dataDir, memoryMiB: 512, database: 'span', user: 'span' } },
+      gateway: { host: 'guest', image: GATEWAY_IMAGE, port: SPAN_PORT, address: ADDRESS, memoryMiB: 64 },
+      crossHost: { relayImage: GATEWAY_IMAGE, relayModules: ['/usr/lib/nginx/modules/ngx_stream_module.so'] },
+      // The test's own key, and no known_hosts: the guest's host key is new on every run.
+      sshOptions: ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR'],
+    });
+    const docker = requireDockerEngine([APP_IMAGE, GATEWAY_IMAGE, 'kvms/mariadb:10.11']);
+    const application = new Application(stack, 'app', config(APP_IMAGE));
+    expect(Object.fromEntries(application.placement.hostsByService)).toEqual({ web: ['local', 'guest'] });
+    app.synth();
+    const dir = path.join(work, 'out-span', 'stacks', 'span');
+    const env = { ...tc.env, DOCKER_HOST: docker.host, TF_VAR_ssh_private_key: fs.readFileSync(keyFile, 'utf8'), TF_VAR_db_root_password: 'span-root-pw', TF_VAR_db_app_password: 'span-app-pw' };
+    const tofu = (...args: string[]) => runTofu(tc, dir, [...args, '-input=false'], { env });
+    tofu('init');
+
+    // WHEN it is applied
+    timed('apply span stack', () => tofu('apply', '-auto-approve'));
+
+    // THEN the gateway on the guest serves the pool (both replicas, each with the database), and nothing is left to plan
+    const answers = [];
+    for (let i = 0; i < 20; i++) answers.push(await httpGet(ADDRESS, SPAN_PORT, i % 2 === 0 ? '/db' : '/hello'));
+    expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 20 }, () => 200));
+    expect(JSON.parse(answers[0].body)).toMatchObject({ service: 'span-web' });
+    expect(docker.run('ps', '--format', '{{.Names}}', '--filter', 'name=^span-services-').split('\n').sort()).toEqual(
+      expect.arrayContaining(['span-services-db', 'span-services-relay-local']),
+    );
+    expect(guest("docker ps --format '{{.Names}}' --filter name=^span-services-")).toMatch(/span-services-gateway/);
+    expect(runTofu(tc, dir, ['plan', '-detailed-exitcode', '-input=false'], { env })).toContain('No changes');
+
+    // WHEN the pool's image changes, under load through the guest's gateway
+    const next = 'kvms/app:span-2';
+    docker.run('tag', APP_IMAGE, next);
+    guest(`docker tag ${APP_IMAGE} ${next}`);
+    const changed = new App({ outdir: path.join(work, 'out-span') });
+    const changedStack = new TerraformStack(changed, 'span');
+    new LocalBackend(changedStack, { path: 'span.tfstate' });
+    new Application(changedStack, 'app', config(next));
+    changed.synth();
+    const load = new RolloutLoad({ host: ADDRESS, port: SPAN_PORT, requests: [{ method: 'GET', path: '/' }, { method: 'GET', path: '/db' }, { method: 'POST', path: '/orders' }], loops: 4, pauseMs: 50 });
+    load.start();
+    await new Promise((r) => setTimeout(r, 2000));
+    const applied = await new Promise<string>((resolve, reject) => {
+      execFile(tc.tofu, ['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: dir, env, maxBuffer: 64 * 1024 * 1024, timeout: 1_800_000 }, (e, out, err) => (e ? reject(new Error(`${out}${err}`)) : resolve(out)));
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    const seen = await load.stop();
+
+    // THEN both replicas were replaced start-first, no request failed, and nothing is left to plan
+    console.log(`e2e-kvm: span image change: ${seen.requests} requests, ${seen.failed} failed ${JSON.stringify(seen.failures)}, longest outage ${seen.longestOutageSeconds} s`);
+    expect(applied).toMatch(/docker_container\.app_services_web-1_container_\w+ \(deposed object \w+\): Destruction complete/);
+    expect(applied).toMatch(/docker_container\.app_services_web-2_container_\w+ \(deposed object \w+\): Destruction complete/);
+    expect(seen.requests).toBeGreaterThan(100);
+    expect(seen.failures).toEqual({});
+    expect(runTofu(tc, dir, ['plan', '-detailed-exitcode', '-input=false'], { env })).toContain('No changes');
+
+    // WHEN it is destroyed THEN nothing of it is left here or on the guest
+    timed('destroy span stack', () => tofu('destroy', '-auto-approve'));
+    expect(docker.run('ps', '-a', '--format', '{{.Names}}', '--filter', 'name=^span-services-').trim()).toBe('');
+    expect(guest("docker ps -a --format '{{.Names}}' --filter name=^span-services-")).toBe('');
+    docker.run('image', 'rm', next);
+  }, 45 * 60_000);
 
   test('destroys the stacks and leaves nothing in libvirt', () => {
     timed('destroy', () => {

@@ -1,17 +1,22 @@
 /**
  * Gateway benchmark (`npm run bench:gateway`): the article's nginx configuration, exactly as given in
  * `../shared/bench/seed-gateway.nginx.conf`, against the configuration our renderer produces for the same
- * two pools and routes, side by side on the same four nginx backends (127.0.0.2-5), with wrk (1 thread,
- * 50 connections). Prints one JSON line:
+ * two pools and routes (every feature at its default), side by side on the same four nginx backends
+ * (127.0.0.2-5), with wrk (1 thread, 50 connections); and a third contestant, wrk straight to one backend
+ * (127.0.0.2:8080, no gateway). Prints one JSON line:
  *   seed_rps, ours_rps, ratio (ours / seed), seed_p99_ms, ours_p99_ms,
  *   seed_upstream_conns_per_req, ours_upstream_conns_per_req (new connections accepted by the backends,
  *     read from their stub_status counters, divided by the requests wrk completed),
  *   seed_failover_failed, ours_failover_failed (failed requests while 127.0.0.3 and 127.0.0.5, one backend
- *     of each pool, are stopped in the middle of a run).
- * On stderr, a supplementary line: requests per gateway CPU-second of each, which other load on the
- * machine does not skew. Figures and method: bench/README.md.
+ *     of each pool, are stopped in the middle of a run),
+ *   direct_rps, direct_p99_ms, ours_over_direct (ours_rps / direct_rps),
+ *   seed_gateway_cpu_us_per_req, ours_gateway_cpu_us_per_req (CPU time of the gateway's processes per
+ *     request: what a gateway adds that direct does not have).
+ * On stderr, supplementary lines: requests per gateway CPU-second of each, which other load on the
+ * machine does not skew, and the backends' CPU per request of each contestant. Figures and method:
+ * bench/README.md.
  * On 2 cores: the gateway under test runs alone on CPU 0; wrk and the backends share CPU 1. Everything
- * started here is stopped here, also on errors and Ctrl-C. About 60 s in all.
+ * started here is stopped here, also on errors and Ctrl-C. About 80 s in all.
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -23,9 +28,11 @@ import { articleGatewayModel } from '../support/article-gateway';
 import { assertNginxConfig, assertPortFree, nginxTempDir, startNginx, stopProcess, waitForPort } from '../support/local-processes';
 
 const repoRoot = path.resolve(__dirname, '..');
-const SEED_CONFIG = path.resolve(repoRoot, '..', 'shared', 'bench', 'seed-gateway.nginx.conf');
+// The seed lives beside the repository; KVMS_SEED_CONFIG names it when the checkout is elsewhere (a worktree).
+const SEED_CONFIG = process.env.KVMS_SEED_CONFIG ?? path.resolve(repoRoot, '..', 'shared', 'bench', 'seed-gateway.nginx.conf');
 const SEED_PORT = 18081; // fixed by the seed configuration
 const OURS_PORT = 18082;
+const DIRECT = { address: '127.0.0.2', port: 8080 }; // the third contestant: one backend, no gateway
 const STATUS_PORT = 8090; // stub_status of each backend, on the backend's own address
 const GATEWAY_CPU = '0';
 const LOAD_CPU = '1';
@@ -269,23 +276,33 @@ async function main(): Promise<void> {
     await waitForPort('127.0.0.1', SEED_PORT);
     await waitForPort('127.0.0.1', OURS_PORT);
 
-    // Warm up both, then alternate short runs (seed, ours; each route in turn) so drift hits both alike.
+    // Warm up all three, then alternate short runs (seed, ours, direct; each route in turn) so drift
+    // hits them alike.
+    const directUrl = (route: string): string => `http://${DIRECT.address}:${DIRECT.port}${route}`;
     await runWrk(url(SEED_PORT, '/'), 1, report);
     await runWrk(url(OURS_PORT, '/'), 1, report);
-    const runs = { seed: [] as WrkResult[], ours: [] as WrkResult[] };
+    await runWrk(directUrl('/'), 1, report);
+    const runs = { seed: [] as WrkResult[], ours: [] as WrkResult[], direct: [] as WrkResult[] };
     const conns = { seed: 0, ours: 0 };
     const cpu = { seed: 0, ours: 0 };
+    const backendCpu = { seed: 0, ours: 0, direct: 0 };
+    const backendSeconds = (): number => [...backends.values()].reduce((a, b) => a + cpuSeconds(b.pid!), 0);
     for (let i = 0; i < ROUNDS; i++) {
       for (const route of ROUTES) {
         for (const [name, port] of [['seed', SEED_PORT], ['ours', OURS_PORT]] as const) {
           const before = await totalAccepts();
           const cpuBefore = cpuSeconds(gateways[name].pid!);
+          const backendBefore = backendSeconds();
           const result = await runWrk(url(port, route), RUN_SECONDS, report);
           cpu[name] += cpuSeconds(gateways[name].pid!) - cpuBefore;
+          backendCpu[name] += backendSeconds() - backendBefore;
           // Each stub_status query is itself one accepted connection per backend.
           conns[name] += (await totalAccepts()) - before - BACKENDS.length;
           runs[name].push(result);
         }
+        const backendBefore = backendSeconds();
+        runs.direct.push(await runWrk(directUrl(route), RUN_SECONDS, report));
+        backendCpu.direct += backendSeconds() - backendBefore;
       }
     }
 
@@ -304,6 +321,8 @@ async function main(): Promise<void> {
     // Medians over every run (rounds x routes) of each configuration.
     const seedRps = median(runs.seed.map(rps));
     const oursRps = median(runs.ours.map(rps));
+    const directRps = median(runs.direct.map(rps));
+    const usPerRequest = (seconds: number, xs: WrkResult[]): number => round((seconds * 1e6) / sum(xs), 1);
     const figures = {
       seed_rps: Math.round(seedRps),
       ours_rps: Math.round(oursRps),
@@ -314,13 +333,21 @@ async function main(): Promise<void> {
       ours_upstream_conns_per_req: round(conns.ours / sum(runs.ours), 4),
       seed_failover_failed: failover.seed,
       ours_failover_failed: failover.ours,
+      direct_rps: Math.round(directRps),
+      direct_p99_ms: round(median(runs.direct.map((r) => r.p99_us)) / 1000, 2),
+      ours_over_direct: round(oursRps / directRps, 2),
+      seed_gateway_cpu_us_per_req: usPerRequest(cpu.seed, runs.seed),
+      ours_gateway_cpu_us_per_req: usPerRequest(cpu.ours, runs.ours),
     };
-    const throughputFailures = [...runs.seed, ...runs.ours].reduce((a, r) => a + failed(r), 0);
+    const throughputFailures = [...runs.seed, ...runs.ours, ...runs.direct].reduce((a, r) => a + failed(r), 0);
     if (throughputFailures > 0) console.error(`warning: ${throughputFailures} failed requests in the throughput runs`);
     // Supplementary, on stderr (the JSON line keeps the agreed keys): requests per gateway CPU-second.
     const perCpu = { seed: sum(runs.seed) / cpu.seed, ours: sum(runs.ours) / cpu.ours };
     console.error(
       `requests per gateway CPU-second: seed ${Math.round(perCpu.seed)}, ours ${Math.round(perCpu.ours)}, ratio ${round(perCpu.ours / perCpu.seed, 2)}`,
+    );
+    console.error(
+      `backend CPU per request (us): seed ${usPerRequest(backendCpu.seed, runs.seed)}, ours ${usPerRequest(backendCpu.ours, runs.ours)}, direct ${usPerRequest(backendCpu.direct, runs.direct)}`,
     );
     console.log(JSON.stringify(figures));
   } finally {

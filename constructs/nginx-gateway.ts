@@ -25,7 +25,7 @@ import { fail, withPath } from './validation';
 export type GatewaySettings = Pick<
   NginxGatewayModel,
   | 'serverNames' | 'listenPort' | 'tls' | 'rateLimit' | 'securityHeaders' | 'trustForwardedFor' | 'maxBodySizeMiB' | 'gzip' | 'process'
-  | 'virtualHosts' | 'maintenance' | 'modules' | 'clientKeepalive'
+  | 'virtualHosts' | 'maintenance' | 'modules' | 'clientKeepalive' | 'requestIdFormat'
 >;
 
 /** The gateway's image when none is given. */
@@ -186,6 +186,7 @@ export class NginxGateway extends Construct {
       maintenance: props.maintenance,
       modules: props.modules,
       clientKeepalive: props.clientKeepalive,
+      requestIdFormat: props.requestIdFormat,
     };
     if (this.backlog === undefined) {
       Annotations.of(this).addWarning(

@@ -15,6 +15,9 @@ export const DEFAULT_WORKER_CONNECTIONS = 4096;
  * connection (a proxied connection holds a client and an upstream socket, a buffered one a temp file
  * too), so `2 × workerConnections`. The container's `nofile` ulimit (soft and hard) must be at least
  * this: nginx raises the workers' limit to it, and a container cannot raise its hard limit.
+ * @example
+ * const files = gatewayFileLimit(model); // 8192 with the default 4096 connections
+ * // docker_container: ulimit { name = "nofile", soft = files, hard = files }
  */
 export function gatewayFileLimit(model: { readonly process?: NginxProcess }): number {
   return 2 * (model.process?.workerConnections ?? DEFAULT_WORKER_CONNECTIONS);

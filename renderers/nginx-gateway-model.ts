@@ -5,7 +5,11 @@ import { NginxProcess, NginxResolver, UpstreamPool } from './nginx-model';
  * settings. Rendered by `renderNginxConfig` (`nginx-http.ts`), checked by `validateNginxGateway`.
  */
 
-/** Cross-origin requests a route allows (CORS); preflight requests are answered by the gateway. */
+/**
+ * Cross-origin requests a route allows (CORS); preflight requests are answered by the gateway.
+ * @example
+ * { path: '/api/', pool: 'api', cors: { allowOrigins: ['https://shop.example.no'], allowCredentials: true } }
+ */
 export interface GatewayCors {
   /**
    * Origins allowed to call the route, as `scheme://host[:port]` (`https://shop.example.no`,
@@ -40,7 +44,12 @@ export interface GatewayCors {
   readonly maxAgeSeconds?: number;
 }
 
-/** Maintenance mode: every request answered by the gateway with 503, `Retry-After` and a small page. */
+/**
+ * Maintenance mode: every request answered by the gateway with 503, `Retry-After` and a small page
+ * naming the request id. Set it on a route, a virtual host or the whole gateway.
+ * @example
+ * { path: '/reports/', pool: 'reports', maintenance: { retryAfterSeconds: 600, message: 'Reports are being rebuilt.' } }
+ */
 export interface GatewayMaintenance {
   /**
    * `Retry-After` value, in seconds (1-86400).
@@ -54,7 +63,18 @@ export interface GatewayMaintenance {
   readonly message?: string;
 }
 
-/** A path on the gateway and the pool it forwards to. */
+/**
+ * A path on the gateway and the pool it forwards to. WebSockets pass on every route unless turned off;
+ * long-lived connections are best given a route of their own with a fitting idle timeout.
+ * @example
+ * const routes: GatewayRoute[] = [
+ *   { path: '/', pool: 'web', responseHeaders: { 'Cache-Control': 'no-cache' } },
+ *   { path: '/ws/', pool: 'chat', idleTimeoutSeconds: 3600 },           // WebSockets, idle up to an hour
+ *   { path: '/events', pool: 'chat', streaming: true },                  // server-sent events, unbuffered
+ *   { path: '/upload', pool: 'files', requestBuffering: false, maxBodySizeMiB: 0 },
+ *   { path: '/api/', pool: 'api', requestHeaders: { 'X-Tenant': 'shop' }, websocket: false },
+ * ];
+ */
 export interface GatewayRoute {
   /**
    * Path prefix (or exact path with `exact`), starting with `/`, unique among the routes of its host.
@@ -166,7 +186,13 @@ export interface GatewayCertificate {
   readonly keyPath: string;
 }
 
-/** HTTPS termination at the gateway (Mozilla's intermediate profile: TLS 1.2 and 1.3, AEAD ciphers). */
+/**
+ * HTTPS termination at the gateway (Mozilla's intermediate profile: TLS 1.2 and 1.3, AEAD ciphers), with
+ * HTTP/2 and the HTTP-to-HTTPS redirect.
+ * @example
+ * // nginx listens on 443 in its container, published on the host as 8443: the redirect must say 8443
+ * { certificatePath: '/etc/nginx/tls/shop.crt', keyPath: '/etc/nginx/tls/shop.key', redirectPort: 8443, ocspStapling: true }
+ */
 export interface GatewayTls extends GatewayCertificate {
   /**
    * Port for HTTPS.
@@ -209,7 +235,15 @@ export interface GatewayTls extends GatewayCertificate {
 
 /**
  * One more server block: its own names, routes and certificate. With virtual hosts, a default server
- * answers requests for any other name with 421, so no app answers for a name it does not own.
+ * answers requests for any other name with 421, so no app answers for a name it does not own; list
+ * `localhost` (and the published address) among the first host's names to reach it locally.
+ * @example
+ * serverNames: ['shop.example.no', 'localhost', '127.0.0.1'],
+ * routes: [{ path: '/', pool: 'web' }],
+ * virtualHosts: [
+ *   { serverNames: ['api.example.no'], routes: [{ path: '/', pool: 'api' }],
+ *     certificate: { certificatePath: '/etc/nginx/tls/api.crt', keyPath: '/etc/nginx/tls/api.key' } },
+ * ],
  */
 export interface GatewayVirtualHost {
   /** Host names (`api.example.no`, `*.example.no`, `.example.no`), unique across the gateway; no `_`. */
@@ -309,7 +343,18 @@ export interface GatewayProcess extends NginxProcess {
   readonly tempDirectory?: string;
 }
 
-/** The whole gateway: pools, routes and server settings. */
+/**
+ * The whole gateway: pools, routes and server settings.
+ * @example
+ * renderNginxConfig({
+ *   pools: [{ name: 'web', servers: [{ host: 'web', port: 8080 }], keepaliveTimeoutSeconds: 50 }],
+ *   routes: [{ path: '/', pool: 'web' }],
+ *   nginxVersion: '1.30',                      // `http2 on;`, and `resolve` with a resolver
+ *   resolver: { addresses: ['127.0.0.11'] },   // Docker's DNS: replaced containers' new addresses are picked up
+ *   requestIdFormat: 'random',                 // 32 hex digits instead of the cheaper sequential ids
+ *   process: { workerShutdownTimeoutSeconds: 30 },
+ * });
+ */
 export interface NginxGatewayModel {
   /** Upstream pools; names unique, each used by at least one route or not, as you like. */
   readonly pools: readonly UpstreamPool[];
@@ -379,6 +424,16 @@ export interface NginxGatewayModel {
    * @default nginx's (75 s idle, 1 h at most)
    */
   readonly clientKeepalive?: GatewayClientKeepalive;
+  /**
+   * How the gateway makes the request id of a request that brings none (or a malformed one; a client's
+   * `X-Request-ID` of 8-128 letters, digits and `. _ : -` is kept):
+   * - `'sequential'`: `<host name>-<time in ms>-<connection>-<request on it>`, unique per gateway host and
+   *   almost free;
+   * - `'random'`: 32 random hex digits (nginx's `$request_id`), which costs the gateway about a fifth more
+   *   CPU per request (OpenSSL's random generator; see BENCHMARKS.md).
+   * @default 'sequential'
+   */
+  readonly requestIdFormat?: 'sequential' | 'random';
   /**
    * Answer every request of every host with 503 and a maintenance page.
    * @default undefined (routes served)

@@ -171,6 +171,9 @@ export function validateNginxGateway(model: NginxGatewayModel): void {
   if (gzip.minLengthBytes !== undefined) checkInteger('gzip minLengthBytes', gzip.minLengthBytes, 0, 1073741824);
   if (gzip.level !== undefined) checkInteger('gzip level', gzip.level, 1, 9);
 
+  if (model.requestIdFormat !== undefined && !['sequential', 'random'].includes(model.requestIdFormat)) {
+    invalid('requestIdFormat', model.requestIdFormat, 'is unknown', "use 'sequential' or 'random'");
+  }
   checkMaintenance('', model.maintenance);
   checkNginxVersion(model.nginxVersion);
   const keepalive = model.clientKeepalive ?? {};

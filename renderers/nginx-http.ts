@@ -118,7 +118,8 @@ function renderMaps(model: NginxGatewayModel, routes: readonly GatewayRoute[], c
   if (upgrades.some((r) => !keepaliveOf(r.pool))) {
     lines.push('', `map $http_upgrade ${CONNECTION_CLOSE} {`, '    default upgrade;', '    "" close;', '}');
   }
-  lines.push('', `map $http_x_request_id ${REQUEST_ID} {`, '    default $request_id;', '    "~^[A-Za-z0-9._:-]{8,128}$" $http_x_request_id;', '}');
+  const generated = model.requestIdFormat === 'random' ? '$request_id' : '$hostname-$msec-$connection-$connection_requests';
+  lines.push('', `map $http_x_request_id ${REQUEST_ID} {`, `    default ${generated};`, '    "~^[A-Za-z0-9._:-]{8,128}$" $http_x_request_id;', '}');
   if (routes.some((r) => r.cors && !r.maintenance)) {
     lines.push('', `map "$request_method:$http_access_control_request_method" ${CORS_PREFLIGHT} {`, '    default 0;', '    "~^OPTIONS:." 1;', '}');
   }

@@ -44,7 +44,14 @@ export interface StreamRelayListener {
   readonly idleTimeoutSeconds?: number;
 }
 
-/** The whole relay. */
+/**
+ * The whole relay.
+ * @example
+ * renderStreamRelayConfig({
+ *   listeners: [{ name: 'web', port: 8080, listenAddress: '192.168.150.11', servers: [{ host: 'web-1', port: 8080 }] }],
+ *   modules: ['/usr/lib/nginx/modules/ngx_stream_module.so'], // Debian's nginx; not for the official images
+ * });
+ */
 export interface StreamRelayModel {
   /** The relayed ports, at least one; names unique, address:port unique. */
   readonly listeners: readonly StreamRelayListener[];

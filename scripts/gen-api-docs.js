@@ -136,6 +136,8 @@ function description(doc) {
   const lines = [];
   if (doc.summary !== '') lines.push(doc.summary, '');
   if (doc.tags.deprecated) lines.push(`**Deprecated:** ${doc.tags.deprecated.join(' ')}`, '');
+  // `@example` blocks are TypeScript, shown as written (the comment's own indentation kept).
+  for (const example of doc.tags.example || []) lines.push('**Example**', '', '```ts', example, '```', '');
   return lines;
 }
 

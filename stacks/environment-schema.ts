@@ -223,6 +223,7 @@ const gateway = object<GatewaySpec>('The nginx gateway, with the routes collecte
     maintenance,
   }, ['serverNames', 'routes']) },
   maintenance,
+  requestIdFormat: { type: 'string', enum: ['sequential', 'random'], description: 'How request ids are made for requests that bring none (default sequential: <host>-<ms>-<connection>-<request>)' },
   modules: strings('Dynamic modules nginx loads (absolute paths)'),
   clientKeepalive: object<GatewayClientKeepalive>('How client connections are kept open', {
     timeoutSeconds: int('Idle time before a client connection is closed (default 75)', 0, 86400),

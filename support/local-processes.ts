@@ -210,3 +210,10 @@ export function imageNginx(image: string): NginxBuild {
     },
   };
 }
+
+/** Checks `conf` with `nginx -t` (throwing nginx's output when it fails), then starts it with `build`. */
+export function startCheckedNginx(build: NginxBuild, conf: string, options: StartNginxOptions = {}): RunningNginx {
+  const check = build.check(conf);
+  if (check.status !== 0) throw new Error(`${build.name}: nginx -t -c ${conf} failed:\n${check.output}`);
+  return build.start(conf, options);
+}

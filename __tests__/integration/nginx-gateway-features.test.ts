@@ -4,7 +4,7 @@ import * as http2 from 'http2';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { DEFAULT_GZIP_TYPES, NginxGatewayModel, renderNginxConfig } from '../../renderers/nginx-config';
-import { NginxBuild, RunningNginx, hostNginx, imageNginx, nginxTempDir, waitForPort } from '../../support/local-processes';
+import { NginxBuild, RunningNginx, hostNginx, imageNginx, nginxTempDir, startCheckedNginx, waitForPort } from '../../support/local-processes';
 import { writeTestCertificates } from '../../support/test-certificates';
 import { Backend, Reply, json, request } from '../fixtures/backends';
 import { Handshake, openWebSocket, serveWebSocketEcho } from '../fixtures/websocket';
@@ -24,15 +24,17 @@ const REDIRECT_PORT = 28184;
 const CLOSED_PORT = 28186; // nothing listens here: the 502 route
 const PUBLISHED_TLS_PORT = 9443; // where a container would publish TLS_PORT; only named in the redirect
 
+/** The pools of both gateways: the app and the API, one backend each. */
+const POOLS = [
+  { name: 'app', servers: [{ host: '127.0.0.2', port: APP_PORT }] },
+  { name: 'api', servers: [{ host: '127.0.0.3', port: API_PORT }] },
+];
+
 /** The plain-HTTP gateway: every route feature, two more hosts, the JSON access log in `dir`. */
 function plainGateway(dir: string, version: string): NginxGatewayModel {
   return {
     nginxVersion: version,
-    pools: [
-      { name: 'app', servers: [{ host: '127.0.0.2', port: APP_PORT }] },
-      { name: 'api', servers: [{ host: '127.0.0.3', port: API_PORT }] },
-      { name: 'gone', servers: [{ host: '127.0.0.2', port: CLOSED_PORT }] },
-    ],
+    pools: [...POOLS, { name: 'gone', servers: [{ host: '127.0.0.2', port: CLOSED_PORT }] }],
     serverNames: ['shop.test', 'localhost', '127.0.0.1'],
     routes: [
       { path: '/', pool: 'app' },
@@ -60,14 +62,11 @@ function plainGateway(dir: string, version: string): NginxGatewayModel {
   };
 }
 
-/** The TLS gateway: HTTP/2, two hosts with certificates of their own, the redirect to the published port. */
+/** The TLS gateway: HTTP/2, two hosts with certificates of their own, the redirect to the published port, random request ids. */
 function tlsGateway(dir: string, version: string): NginxGatewayModel {
   return {
     nginxVersion: version,
-    pools: [
-      { name: 'app', servers: [{ host: '127.0.0.2', port: APP_PORT }] },
-      { name: 'api', servers: [{ host: '127.0.0.3', port: API_PORT }] },
-    ],
+    pools: POOLS,
     serverNames: ['shop.test'],
     routes: [{ path: '/', pool: 'app' }],
     virtualHosts: [
@@ -78,6 +77,7 @@ function tlsGateway(dir: string, version: string): NginxGatewayModel {
       },
     ],
     tls: { certificatePath: path.join(dir, 'shop.crt'), keyPath: path.join(dir, 'shop.key'), port: TLS_PORT, redirectPort: PUBLISHED_TLS_PORT },
+    requestIdFormat: 'random',
     listenAddress: '127.0.0.1',
     listenPort: REDIRECT_PORT,
     process: { workerProcesses: 1, pidPath: path.join(dir, 'tls.pid'), errorLogPath: path.join(dir, 'tls-error.log'), accessLogPath: 'off', tempDirectory: dir },
@@ -115,19 +115,28 @@ function arrivals(port: number, urlPath: string): Promise<{ status: number; enco
 }
 
 /** One HTTP/2 request over TLS, trusting the test CA; returns the negotiated protocol with the answer. */
-function h2Get(servername: string, authority: string, ca: Buffer, verify = true): Promise<{ alpn: string | false | undefined; status: number; body: string }> {
+function h2Get(
+  servername: string,
+  authority: string,
+  ca: Buffer,
+  verify = true,
+): Promise<{ alpn: string | false | undefined; status: number; body: string; requestId: string }> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(`https://127.0.0.1:${TLS_PORT}`, { ca, servername, rejectUnauthorized: verify });
     session.on('error', reject);
     const req = session.request({ ':path': '/h2', ':authority': authority });
     let body = '';
     let status = 0;
-    req.on('response', (h) => (status = Number(h[':status'])));
+    let requestId = '';
+    req.on('response', (h) => {
+      status = Number(h[':status']);
+      requestId = String(h['x-request-id']);
+    });
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
       const alpn = session.alpnProtocol;
       session.close();
-      resolve({ alpn, status, body });
+      resolve({ alpn, status, body, requestId });
     });
     req.on('error', reject);
     req.end();
@@ -161,9 +170,7 @@ describe.each(builds.map((b): [string, NginxBuild] => [b.name, b]))('the gateway
     ] as const) {
       const conf = path.join(dir, file);
       fs.writeFileSync(conf, renderNginxConfig(model));
-      const check = build.check(conf);
-      if (check.status !== 0) throw new Error(`nginx -t failed for ${file}:\n${check.output}`);
-      running.push(build.start(conf, { onOutput: (t) => (output += t) }));
+      running.push(startCheckedNginx(build, conf, { onOutput: (t) => (output += t) }));
     }
     await waitForPort('127.0.0.1', PLAIN_PORT, 20_000);
     await waitForPort('127.0.0.1', TLS_PORT, 20_000);
@@ -237,8 +244,10 @@ describe.each(builds.map((b): [string, NginxBuild] => [b.name, b]))('the gateway
 
     expect(kept.headers['x-request-id']).toBe('req-test-0001');
     expect(json(kept).headers['x-request-id']).toBe('req-test-0001');
+    // <host name>-<time in ms>-<connection>-<request>: well formed itself, so a next gateway keeps it
     const generated = replaced.headers['x-request-id'] as string;
-    expect(generated).toMatch(/^[0-9a-f]{32}$/);
+    expect(generated).toMatch(/^[A-Za-z0-9.-]+-\d{10}\.\d{3}-\d+-\d+$/);
+    expect(generated).toMatch(/^[A-Za-z0-9._:-]{8,128}$/);
     expect(json(replaced).headers['x-request-id']).toBe(generated);
 
     const log = fs.readFileSync(path.join(dir, 'access.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -318,6 +327,9 @@ describe.each(builds.map((b): [string, NginxBuild] => [b.name, b]))('the gateway
     expect(JSON.parse(shop.body)).toMatchObject({ backend: '127.0.0.2', url: '/h2' });
     expect(viaApi).toMatchObject({ alpn: 'h2', status: 200 });
     expect(JSON.parse(viaApi.body)).toMatchObject({ backend: '127.0.0.3' });
+    // This gateway generates random ids
+    expect(shop.requestId).toMatch(/^[0-9a-f]{32}$/);
+    expect(JSON.parse(shop.body).headers['x-request-id']).toBe(shop.requestId);
     expect(unknown).toMatchObject({ alpn: 'h2', status: 421 });
     expect(redirect.status).toBe(301);
     expect(redirect.headers.location).toBe(`https://shop.test:${PUBLISHED_TLS_PORT}/x?y=1`);

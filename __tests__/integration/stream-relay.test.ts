@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { StreamRelayModel, renderStreamRelayConfig } from '../../renderers/stream-relay';
 import { compareNginxVersions } from '../../renderers/nginx-version';
-import { NginxBuild, RunningNginx, imageNginx, nginxTempDir, waitForPort } from '../../support/local-processes';
+import { NginxBuild, RunningNginx, imageNginx, nginxTempDir, startCheckedNginx, waitForPort } from '../../support/local-processes';
 import { Backend, json, request } from '../fixtures/backends';
 import { DEBIAN_STREAM_MODULE, relayInDirectory, sampleRelays } from '../fixtures/gateway-models';
 
@@ -56,9 +56,7 @@ describe.each(builds.map((b): [string, NginxBuild] => [b.name, b]))('a relay on 
     };
     const conf = path.join(dir, 'nginx.conf');
     fs.writeFileSync(conf, renderStreamRelayConfig(relayInDirectory(model, dir)));
-    const check = build.check(conf);
-    if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.output}`);
-    relay = build.start(conf);
+    relay = startCheckedNginx(build, conf);
     await waitForPort('127.0.0.1', RELAY_PORT, 20_000);
   });
 

@@ -408,7 +408,7 @@ const CATALOGUE: [string, Build, string][] = [
 
   // The environment file: types and keys at load, values in the constructs.
   ['replicas of the wrong type', envFile((c) => { c.services.storefront.replicas = 'two'; }), 'environment file env.json: services.storefront.replicas: expected a whole number (0 to 100), got the string "two"'],
-  ['misspelled key', envFile((c) => { c.gateway.ports = 80; }), 'environment file env.json: gateway.ports: unknown key; did you mean port? The keys here are host, image, nginxVersion, virtualHosts, maintenance, modules, clientKeepalive, port, tlsPort, address, memoryMiB, drainTimeoutSeconds, serverNames, listenPort, tls, rateLimit, securityHeaders, trustForwardedFor, maxBodySizeMiB, gzip, process'],
+  ['misspelled key', envFile((c) => { c.gateway.ports = 80; }), 'environment file env.json: gateway.ports: unknown key; did you mean port? The keys here are host, image, nginxVersion, virtualHosts, maintenance, requestIdFormat, modules, clientKeepalive, port, tlsPort, address, memoryMiB, drainTimeoutSeconds, serverNames, listenPort, tls, rateLimit, securityHeaders, trustForwardedFor, maxBodySizeMiB, gzip, process'],
   ['port out of range in the file', envFile((c) => { c.gateway.port = 70000; }), 'environment file env.json: gateway.port: 70000 is out of range; use 1 to 65535'],
   ['unknown host kind', envFile((c) => { c.hosts[0].kind = 'aws'; }), 'environment file env.json: hosts[0].kind: must be one of local, kvm, server, got the string "aws"'],
   ['missing backend key', envFile((c) => { c.backend = { kind: 's3', bucket: 'state', key: 'prod' }; }), 'environment file env.json: backend.region: is required; add it (a non-empty string: Region)'],

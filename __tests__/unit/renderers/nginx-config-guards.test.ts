@@ -211,6 +211,8 @@ const guards: Array<[string, NginxGatewayModel, string]> = [
     "tls ocspStapling true needs a resolver to reach the OCSP responder: set resolver addresses (e.g. ['127.0.0.11'] in Docker) or drop ocspStapling",
   ],
 
+  ['requestIdFormat is unknown', { ...base, requestIdFormat: 'uuid' as never }, "requestIdFormat \"uuid\" is unknown: use 'sequential' or 'random'"],
+
   // Version, resolver, modules, process.
   [
     'nginxVersion is not a version',

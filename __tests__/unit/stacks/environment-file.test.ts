@@ -40,7 +40,7 @@ function loadError(file: string): string {
 }
 
 const TOP_KEYS = 'name, tier, hypervisors, kvm, hosts, services, databases, gateway, sysctl, crossHost, backend, residency';
-const SERVICE_KEYS = 'image, replicas, port, routes, uses, environment, secrets, command, memoryMiB, cpus, healthcheck, placement, stopSignal, stopGraceSeconds, replacement';
+const SERVICE_KEYS = 'image, replicas, port, routes, uses, environment, secrets, command, memoryMiB, cpus, healthcheck, placement, startTimeoutSeconds, stopSignal, stopGraceSeconds, replacement';
 
 // A small system written by hand, as a team would: comments, flow style, a route with options.
 const QA_YAML = `# yaml-language-server: $schema=./node_modules/cdktf-kvm-microservices/schema/environment.schema.json

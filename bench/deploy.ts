@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   if (process.getuid?.() === 0) fs.chownSync(dataDir, 999, 999);
   const tags: string[] = [];
   const tag = (image: string) => {
-    const next = `${image.split(':')[0]}:${ENV}-${tags.length + 1}`;
+    const next = `${image}-${ENV}-${tags.length + 1}`;
     docker.run('tag', image, next);
     tags.push(next);
     return next;

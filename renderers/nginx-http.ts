@@ -27,8 +27,10 @@ import { DEFAULT_NGINX_VERSION, HTTP2_DIRECTIVE_SINCE, nginxAtLeast } from './ng
  *   connection per request into about one per thousand (the article's config opens one per request).
  *   WebSocket upgrades pass through a `map` of `$http_upgrade`: ordinary requests send no `Connection`
  *   header upstream and keep the connection, handshakes send `Connection: upgrade`.
- * - Retries go to the next server on errors, timeouts, 502, 503 and 504, with bounded tries and a bounded
- *   total time. nginx never retries a non-idempotent request (POST, PATCH, LOCK) once it reached an
+ * - Retries go to the next server on errors, timeouts, 502 and 504, with bounded tries and a bounded
+ *   total time. Not on 503: nginx counts every retried answer against the server (`max_fails`), and a
+ *   service that answers 503 because its database is away would leave the pool for `fail_timeout` with
+ *   every one of its routes. nginx never retries a non-idempotent request (POST, PATCH, LOCK) once it reached an
  *   upstream, and `non_idempotent` is deliberately not rendered.
  * - Security headers and `X-Request-ID` are set at server level and repeated in a location only when it
  *   sets response headers of its own.

@@ -138,7 +138,7 @@ export function renderLocation(route: GatewayRoute, r: ResolvedRoute, ctx: Locat
     `    proxy_connect_timeout ${r.connectTimeoutSeconds}s;`,
     `    proxy_send_timeout ${r.sendTimeoutSeconds}s;`,
     `    proxy_read_timeout ${r.readTimeoutSeconds}s;`,
-    '    proxy_next_upstream error timeout http_502 http_503 http_504;',
+    '    proxy_next_upstream error timeout http_502 http_504;',
     `    proxy_next_upstream_tries ${r.maxTries};`,
     `    proxy_next_upstream_timeout ${r.retryTimeoutSeconds}s;`,
     `    client_max_body_size ${r.maxBodySizeMiB === 0 ? '0' : `${r.maxBodySizeMiB}m`};`,

@@ -12,6 +12,8 @@ export interface ScenarioRun {
   readonly load: LoadReport;
   /** The load of the paths outside `affectedPaths` (all of them when none are named). */
   readonly unaffected: LoadReport;
+  /** The load of the `affectedPaths` (all paths when none are named): its outage is the change's. */
+  readonly affected: LoadReport;
   /** `tofu plan -detailed-exitcode` right after the apply. */
   readonly planExitCode: number;
 }
@@ -43,6 +45,7 @@ export async function runScenario(
     apply,
     load: seen,
     unaffected: affected.length === 0 ? seen : report(seen.records.filter((r) => !affected.includes(r.path))),
+    affected: affected.length === 0 ? seen : report(seen.records.filter((r) => affected.includes(r.path))),
     planExitCode: plan.code,
   };
 }
@@ -54,7 +57,7 @@ export function benchLine(run: ScenarioRun): Record<string, unknown> {
     requests: run.load.requests,
     failed: run.load.failed,
     failures: run.load.failures,
-    longest_outage_s: run.load.longestOutageSeconds,
+    longest_outage_s: run.affected.longestOutageSeconds,
     p99_ms: run.load.p99Ms,
     apply_s: Math.round(run.apply.seconds * 10) / 10,
     apply_ok: run.apply.ok,

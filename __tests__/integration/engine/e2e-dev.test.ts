@@ -57,7 +57,8 @@ describe('dev end to end on the local Docker engine: deploys, and changes withou
   const notes: string[] = [];
 
   const tag = (image: string): string => {
-    const next = `${image.split(':')[0]}:${ENV}-${tags.length + 1}`;
+    // A new tag of the same image (the old tag first, so it still says nginx's version).
+    const next = `${image}-${ENV}-${tags.length + 1}`;
     docker.run('tag', image, next);
     tags.push(next);
     return next;
@@ -189,7 +190,7 @@ describe('dev end to end on the local Docker engine: deploys, and changes withou
       if (scenario.expect === 'gapless') {
         expect(run.load.failures).toEqual({});
       } else {
-        expect(run.load.longestOutageSeconds).toBeLessThan(scenario.maxOutageSeconds!);
+        expect(run.affected.longestOutageSeconds).toBeLessThan(scenario.maxOutageSeconds!);
         if (scenario.affectedPaths !== undefined) expect(run.unaffected.failures).toEqual({});
         // Every replica serves the database again without having been restarted.
         const after = new RolloutLoad({ port: ROLLOUT_PORT, hostHeader: ROLLOUT_SERVER_NAME, requests: ROLLOUT_REQUESTS, loops: 4 });

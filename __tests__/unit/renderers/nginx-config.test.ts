@@ -97,7 +97,7 @@ describe('renderNginxConfig', () => {
         '            proxy_connect_timeout 2s;',
         '            proxy_send_timeout 30s;',
         '            proxy_read_timeout 30s;',
-        '            proxy_next_upstream error timeout http_502 http_503 http_504;',
+        '            proxy_next_upstream error timeout http_502 http_504;',
         '            proxy_next_upstream_tries 3;',
         '            proxy_next_upstream_timeout 32s;',
         '            client_max_body_size 8m;',

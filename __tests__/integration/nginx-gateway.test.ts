@@ -101,8 +101,10 @@ describe("nginx -t accepts the NginxGateway construct's configuration", () => {
     const stack = new TerraformStack(app, 'dev');
     const network = new ServiceNetwork(stack, 'services', { provider: new DockerProvider(stack, 'docker', {}) });
     for (const id of ['web1', 'web2', 'api1', 'api2']) network.addService(id, { image: 'shop:1.0', replacement: 'stop-first' });
+    // The host's nginx is Debian's 1.22: the construct renders for the version it is told.
     const gateway = new NginxGateway(stack, 'gateway', {
       network,
+      image: 'kvms/nginx:1.22',
       serverNames: ['shop.example.no'],
       pools: [
         { name: 'frontend_pool', servers: [{ host: 'web1', port: 8080 }, { host: 'web2', port: 8080 }] },

@@ -152,7 +152,8 @@ have() { docker image inspect "$1" >/dev/null 2>&1; }
 prune_old() {
   local t id stable
   stable=$(docker image ls --format '{{.Tag}} {{.ID}}' "$1" | awk '$1 !~ /^[0-9a-f]{16}$/ { print $2 }')
-  docker image ls --format '{{.Repository}}:{{.Tag}} {{.ID}}' "$1" | grep -E ':[0-9a-f]{16} ' | grep -v "^$2 " |
+  # `|| true`: an engine that holds no older tag (a fresh one) leaves grep with nothing to print.
+  { docker image ls --format '{{.Repository}}:{{.Tag}} {{.ID}}' "$1" | grep -E ':[0-9a-f]{16} ' | grep -v "^$2 " || true; } |
     while read -r t id; do
       [[ " $(echo $stable) " == *" $id "* ]] && continue
       docker image rm "$t" >/dev/null 2>&1 && log "removed superseded $t" || true

@@ -375,7 +375,8 @@ describe('KvmHost and TunedServer end to end on a booted guest', () => {
     }
 
     const out = timed('apply services stack', () => runTofu(tc, servicesDir, ['apply', '-auto-approve', '-input=false']));
-    expect(out).toContain('Apply complete! Resources: 3 added, 0 changed, 0 destroyed.');
+    // the network, the web service, the gateway with its configuration volume and activation job
+    expect(out).toContain('Apply complete! Resources: 5 added, 0 changed, 0 destroyed.');
     expect(guest(`docker inspect --format '{{.State.Health.Status}}' ${webContainer}`)).toBe('healthy');
     expect(guest(`docker inspect --format '{{.State.Status}}' ${gatewayContainer}`)).toBe('running');
 
@@ -446,6 +447,13 @@ describe('KvmHost and TunedServer end to end on a booted guest', () => {
       sshOptions: ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR'],
     });
     const docker = requireDockerEngine([APP_IMAGE, GATEWAY_IMAGE, 'kvms/mariadb:10.11']);
+    // Leftovers of an interrupted run carry this stack's names here (the guest is new on every run).
+    const leftovers = () => {
+      for (const c of docker.run('ps', '-a', '--format', '{{.Names}}', '--filter', 'name=^span-services').split('\n').filter((n) => n !== '')) docker.run('rm', '--force', c);
+      for (const n of docker.run('network', 'ls', '--format', '{{.Name}}', '--filter', 'name=^span-services$').split('\n').filter((n) => n !== '')) docker.run('network', 'rm', n);
+      for (const v of docker.run('volume', 'ls', '--format', '{{.Name}}', '--filter', 'name=^span-services').split('\n').filter((n) => n !== '')) docker.run('volume', 'rm', v);
+    };
+    leftovers();
     const application = new Application(stack, 'app', config(APP_IMAGE));
     expect(Object.fromEntries(application.placement.hostsByService)).toEqual({ web: ['local', 'guest'] });
     app.synth();
@@ -453,6 +461,8 @@ describe('KvmHost and TunedServer end to end on a booted guest', () => {
     const env = { ...tc.env, DOCKER_HOST: docker.host, TF_VAR_ssh_private_key: fs.readFileSync(keyFile, 'utf8'), TF_VAR_db_root_password: 'span-root-pw', TF_VAR_db_app_password: 'span-app-pw' };
     const tofu = (...args: string[]) => runTofu(tc, dir, [...args, '-input=false'], { env });
     tofu('init');
+    let destroyed = false;
+    try {
 
     // WHEN it is applied
     timed('apply span stack', () => tofu('apply', '-auto-approve'));
@@ -496,9 +506,19 @@ describe('KvmHost and TunedServer end to end on a booted guest', () => {
 
     // WHEN it is destroyed THEN nothing of it is left here or on the guest
     timed('destroy span stack', () => tofu('destroy', '-auto-approve'));
+    destroyed = true;
     expect(docker.run('ps', '-a', '--format', '{{.Names}}', '--filter', 'name=^span-services-').trim()).toBe('');
     expect(guest("docker ps -a --format '{{.Names}}' --filter name=^span-services-")).toBe('');
-    docker.run('image', 'rm', next);
+    } finally {
+      if (!destroyed) {
+        try {
+          tofu('destroy', '-auto-approve');
+        } catch {
+          leftovers(); // the assertions above report what went wrong; this only cleans up
+        }
+      }
+      spawnSync('docker', ['image', 'rm', 'kvms/app:span-2'], { env: { ...process.env, DOCKER_HOST: docker.host } });
+    }
   }, 45 * 60_000);
 
   test('destroys the stacks and leaves nothing in libvirt', () => {

@@ -42,7 +42,8 @@ describe('the default environment stacks on OpenTofu', () => {
     const plan = runTofu(tc, dir, ['plan', '-input=false', '-var', 'db_root_password=plan-only', '-var', 'db_app_password=plan-only'], {
       env: { ...tc.env, DOCKER_HOST: dockerHost },
     });
-    expect(plan).toMatch(/Plan: 5 to add, 0 to change, 0 to destroy/);
+    // network, database and its login check, two replicas, the gateway, its activation job and its volume
+    expect(plan).toMatch(/Plan: 8 to add, 0 to change, 0 to destroy/);
     expect(plan).toMatch(/gateway_url\s+= "http:\/\/127.0.0.1:8080"/);
   });
 });

@@ -3,308 +3,21 @@ import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { Volume } from '@cdktf/provider-docker/lib/volume';
 import { Annotations, Lazy, TerraformLocal, TerraformVariable, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import * as path from 'path';
 import { quote } from '../renderers/invalid-input';
 import { isIpv4 } from '../renderers/ipv4';
 import { containerFingerprint } from './container-fingerprint';
+import {
+  ALIAS, CONTAINER_NAME, ENV_NAME, FLAG_VALUES,
+  checkName, checkServiceSettings, checkSysctls, isAbsoluteNormalizedPath, looksSecret,
+} from './container-service-checks';
+import type {
+  ContainerServiceOptions, FileUpload, HealthcheckOptions, HostVolume, NamedVolume, NamedVolumeOptions, PortMapping,
+  PublishedPort, ReplacementStrategy, RestartPolicy, VolumeOptions,
+} from './container-service-options';
 import { brand } from './identity';
 import type { ServiceNetwork } from './service-network';
 import { terraformLiteral } from './terraform-literal';
-import { fail } from './validation';
-
-/** Docker restart policies. */
-export type RestartPolicy = 'no' | 'on-failure' | 'always' | 'unless-stopped';
-
-/**
- * How a change that needs a new container is rolled out (the names of Compose's `update_config.order`):
- * - `start-first`: the new container is created (and, with a healthcheck, healthy) before the old one
- *   is stopped; the container name carries a fingerprint of its content so both can exist at once, and
- *   Terraform's `create_before_destroy` orders it. Gapless for services behind a gateway.
- * - `stop-first`: the old container is stopped and removed, then the new one is created under the same
- *   name: for what cannot run twice (a published host port, a named volume, a database's data directory).
- */
-export type ReplacementStrategy = 'start-first' | 'stop-first';
-
-/** A published port. */
-export interface PortMapping {
-  /** Port inside the container. */
-  readonly containerPort: number;
-  /**
-   * Port on the Docker host.
-   * @default the same as `containerPort`
-   */
-  readonly hostPort?: number;
-  /**
-   * Host address the port listens on. Publishing on every interface (`0.0.0.0`) must be asked for
-   * and is reported as a warning.
-   * @default '127.0.0.1' (reachable from the Docker host only)
-   */
-  readonly hostAddress?: string;
-  /**
-   * Transport protocol.
-   * @default 'tcp'
-   */
-  readonly protocol?: 'tcp' | 'udp';
-}
-
-/** A port as published, with every default resolved. */
-export interface PublishedPort {
-  /** Port inside the container. */
-  readonly containerPort: number;
-  /** Port on the Docker host. */
-  readonly hostPort: number;
-  /** Host address the port listens on. */
-  readonly hostAddress: string;
-  /** Transport protocol. */
-  readonly protocol: 'tcp' | 'udp';
-}
-
-/** A Docker healthcheck; `wait` on linked services relies on it. */
-export interface HealthcheckOptions {
-  /**
-   * The check, in Docker's `test` form: `['CMD', 'prog', 'arg', ...]` (exec) or
-   * `['CMD-SHELL', 'shell command']`.
-   */
-  readonly command: string[];
-  /**
-   * Time between two checks.
-   * @default 10
-   */
-  readonly intervalSeconds?: number;
-  /**
-   * Time a single check may take before it counts as failed.
-   * @default 5
-   */
-  readonly timeoutSeconds?: number;
-  /**
-   * Consecutive failures before the container is unhealthy.
-   * @default 5
-   */
-  readonly retries?: number;
-  /**
-   * Grace period after start during which failures do not count.
-   * @default 0
-   */
-  readonly startPeriodSeconds?: number;
-  /**
-   * Time between checks during the start period, so a new container is found healthy sooner (Docker
-   * engine 25 or later; older engines ignore it and then show a perpetual diff, so leave it unset there).
-   * @default unset: `intervalSeconds` applies from the start
-   */
-  readonly startIntervalSeconds?: number;
-}
-
-/** A file written into the container before it starts (e.g. a rendered nginx.conf). */
-export interface FileUpload {
-  /** Absolute path of the file inside the container. */
-  readonly path: string;
-  /** The file's text. A change replaces the container. */
-  readonly content: string;
-  /**
-   * Whether the file is executable.
-   * @default false
-   */
-  readonly executable?: boolean;
-}
-
-/** A host directory or file bind-mounted into the container. */
-export interface HostVolume {
-  /** Absolute, normalized path on the Docker host. */
-  readonly hostPath: string;
-  /** Absolute path inside the container. */
-  readonly containerPath: string;
-  /** Whether the container may only read it. */
-  readonly readOnly: boolean;
-}
-
-/** Options of `addHostVolume` and `addNamedVolume`. */
-export interface VolumeOptions {
-  /**
-   * Mount the volume read-only.
-   * @default false
-   */
-  readonly readOnly?: boolean;
-}
-
-/** Options of `addNamedVolume`. */
-export interface NamedVolumeOptions extends VolumeOptions {
-  /**
-   * Name of the Docker volume.
-   * @default `<containerName>-<id>`
-   */
-  readonly volumeName?: string;
-}
-
-/** A named Docker volume mounted into the container. */
-export interface NamedVolume {
-  /** The `docker_volume` resource. Destroying the stack deletes the volume and its data. */
-  readonly volume: Volume;
-  /** Absolute path inside the container. */
-  readonly containerPath: string;
-  /** Whether the container may only read it. */
-  readonly readOnly: boolean;
-}
-
-/** Everything about a container service except the network it belongs to. */
-export interface ContainerServiceOptions {
-  /** Image reference, pinned by tag or digest (`mariadb:10.11`, `repo/app@sha256:...`); `:latest` or no tag is a warning. */
-  readonly image: string;
-  /**
-   * The name other services on the network reach this one by.
-   * @default the construct id
-   */
-  readonly alias?: string;
-  /**
-   * The name of the replica set this container belongs to: a network alias shared with the other
-   * replicas of the set (Docker's DNS answers it with all of them on the same host), beside the
-   * container's own `alias`.
-   * @default none
-   */
-  readonly replicaOf?: string;
-  /**
-   * Docker container name (unique per Docker host).
-   * @default `<networkName>-<id>`, so environments sharing a host do not collide
-   */
-  readonly containerName?: string;
-  /**
-   * Command, in exec form.
-   * @default the image's CMD
-   */
-  readonly command?: string[];
-  /**
-   * Plain environment variables. Names that look secret (PASSWORD, SECRET, TOKEN, KEY...) are refused
-   * here: use `secretEnvironment` with a sensitive variable.
-   * @default none
-   */
-  readonly environment?: Record<string, string>;
-  /**
-   * Environment variables whose values come from sensitive Terraform variables.
-   * @default none
-   */
-  readonly secretEnvironment?: Record<string, TerraformVariable>;
-  /**
-   * Published ports.
-   * @default none: the service is reachable only on its network
-   */
-  readonly ports?: PortMapping[];
-  /**
-   * Restart policy.
-   * @default 'unless-stopped'
-   */
-  readonly restart?: RestartPolicy;
-  /**
-   * Hard memory limit in MiB.
-   * @default 512
-   */
-  readonly memoryMiB?: number;
-  /**
-   * Memory plus swap limit in MiB (`-1`: unlimited swap).
-   * @default the same as `memoryMiB` (no swap)
-   */
-  readonly memorySwapMiB?: number;
-  /**
-   * CPU limit in CPUs (CFS quota; `1.5` is one and a half CPUs).
-   * @default 1
-   */
-  readonly cpus?: number;
-  /**
-   * Relative CPU weight when CPUs are contended.
-   * @default 1024 (Docker's default weight)
-   */
-  readonly cpuShares?: number;
-  /**
-   * Healthcheck.
-   * @default none: the image's own HEALTHCHECK, if any, is not known to the construct
-   */
-  readonly healthcheck?: HealthcheckOptions;
-  /**
-   * Block `apply` until the healthcheck passes, so a start-first replacement waits for the new
-   * container before the old one goes, and linked services start against a ready dependency.
-   * @default true for a start-first service with a healthcheck, and whenever another service links to
-   * this one and it has a healthcheck; false otherwise
-   */
-  readonly waitForHealthy?: boolean;
-  /**
-   * How long `apply` waits for the healthcheck to pass.
-   * @default 60
-   */
-  readonly waitTimeoutSeconds?: number;
-  /**
-   * Size at which the json-file log rotates, in MiB.
-   * @default 10
-   */
-  readonly logMaxSizeMiB?: number;
-  /**
-   * Number of rotated log files kept.
-   * @default 3
-   */
-  readonly logMaxFiles?: number;
-  /**
-   * User (and group) the process runs as: `name`, `uid`, `uid:gid`.
-   * @default the image's USER
-   */
-  readonly user?: string;
-  /**
-   * Mount the root filesystem read-only (use `tmpfs` for the paths the service writes to).
-   * @default false
-   */
-  readonly readOnlyRootFilesystem?: boolean;
-  /**
-   * tmpfs mounts: container path to mount options (e.g. `{ '/tmp': 'rw,size=64m' }`).
-   * @default none
-   */
-  readonly tmpfs?: Record<string, string>;
-  /**
-   * Linux capabilities to drop (e.g. `['ALL']`, then add back the few the service needs).
-   * @default none: Docker's default capability set
-   */
-  readonly dropCapabilities?: string[];
-  /**
-   * Linux capabilities to add.
-   * @default none
-   */
-  readonly addCapabilities?: string[];
-  /**
-   * Namespaced kernel parameters for this container (`net.*`, `kernel.msg*`, `kernel.sem`,
-   * `kernel.shm*`, `fs.mqueue.*`). Host sysctls do not reach containers; set those on the host.
-   * @default none
-   */
-  readonly sysctls?: Record<string, string | number>;
-  /**
-   * Files written into the container before it starts.
-   * @default none
-   */
-  readonly uploads?: FileUpload[];
-  /**
-   * Open files the process may have (the `nofile` ulimit, soft and hard); many hosts give containers a
-   * soft limit of 1024.
-   * @default the Docker daemon's default
-   */
-  readonly nofileLimit?: number;
-  /**
-   * Seconds `destroy` (and replacement) lets the process stop before it is killed; also Docker's stop
-   * timeout for `docker stop` and restarts outside OpenTofu.
-   * @default 10
-   */
-  readonly destroyGraceSeconds?: number;
-  /**
-   * Signal that asks the process to stop (e.g. `SIGQUIT` for nginx's graceful shutdown).
-   * @default the image's STOPSIGNAL, else SIGTERM
-   */
-  readonly stopSignal?: string;
-  /**
-   * How a change that needs a new container is rolled out (see `ReplacementStrategy`). A start-first
-   * service cannot publish host ports or mount named volumes (two containers would claim them).
-   * @default 'stop-first' when `ports` are given, else 'start-first'
-   */
-  readonly replacement?: ReplacementStrategy;
-  /**
-   * The Docker host this container runs on (a replica may sit on another host than its network's
-   * default). Links work only between services on the same host.
-   * @default the network's provider
-   */
-  readonly dockerProvider?: DockerProvider;
-}
+import { checkOneOf, fail } from './validation';
 
 /** Props of `ContainerService`. */
 export interface ContainerServiceProps extends ContainerServiceOptions {
@@ -312,42 +25,12 @@ export interface ContainerServiceProps extends ContainerServiceOptions {
   readonly network: ServiceNetwork;
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const SECRET_WORDS = new Set([
-  'PASSWORD', 'PASSWD', 'PASSPHRASE', 'SECRET', 'SECRETS', 'TOKEN', 'KEY', 'APIKEY', 'CREDENTIAL', 'CREDENTIALS', 'PRIVATE',
-]);
-const FLAG_VALUES = new Set(['yes', 'no', 'true', 'false', 'on', 'off', '0', '1']);
-const ALIAS = /^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/;
-const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const USER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/;
-const CAPABILITY = /^[A-Z][A-Z_]*$/;
-const NAMESPACED_SYSCTL = [
-  /^net\.[a-z0-9_.-]+$/,
-  /^kernel\.(msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)$/,
-  /^fs\.mqueue\.[a-z0-9_]+$/,
-];
-const RESTART_POLICIES: readonly RestartPolicy[] = ['no', 'on-failure', 'always', 'unless-stopped'];
-const REPLACEMENTS: readonly ReplacementStrategy[] = ['start-first', 'stop-first'];
-const STOP_SIGNAL = /^(SIG[A-Z0-9+-]+|[0-9]{1,2})$/;
 /** The label that carries a stop-first container's fingerprint, so a change the provider cannot apply in place replaces it. */
 export const FINGERPRINT_LABEL = 'cdktf-kvm-microservices.fingerprint';
 
-/**
- * Whether an environment variable name looks like it carries a secret: one of its `_`-separated
- * words is PASSWORD, SECRET, TOKEN, KEY... Names ending in `_FILE` point to a secret file and are fine.
- */
-export function looksSecret(name: string): boolean {
-  const words = name.toUpperCase().split('_');
-  if (words.length > 1 && words[words.length - 1] === 'FILE') return false;
-  return words.some((w) => SECRET_WORDS.has(w));
-}
-
 export { terraformLiteral };
-
-/** Whether a path is absolute and already in normal form (no `..`, `.`, `//` or trailing `/`). */
-export function isAbsoluteNormalizedPath(p: string): boolean {
-  return path.posix.isAbsolute(p) && path.posix.normalize(p) === p && (p === '/' || !p.endsWith('/'));
-}
+export { isAbsoluteNormalizedPath, looksSecret } from './container-service-checks';
+export * from './container-service-options';
 
 /**
  * One service of a `ServiceNetwork`: a `docker_container` with a pinned image, secure defaults
@@ -448,50 +131,9 @@ export class ContainerService extends Construct {
     this.healthcheck = props.healthcheck;
     this.waiting = props.waitForHealthy ?? (this.replacement === 'start-first' && props.healthcheck !== undefined);
 
-    this.checkImage();
-    this.checkName('alias', this.alias, ALIAS, 'letters, digits, \'_\' and \'-\', starting and ending with a letter or digit, at most 63 characters');
-    if (!REPLACEMENTS.includes(this.replacement)) {
-      fail(this, `replacement ${quote(this.replacement)} must be one of ${REPLACEMENTS.map((r) => quote(r)).join(', ')}`);
-    }
-    if (this.stopSignal !== undefined && !Token.isUnresolved(this.stopSignal) && !STOP_SIGNAL.test(this.stopSignal)) {
-      fail(this, `stopSignal ${quote(this.stopSignal)} must be a signal name such as 'SIGTERM' or 'SIGQUIT', or its number`);
-    }
-    if (this.replicaOf !== undefined) this.checkName('replicaOf', this.replicaOf, ALIAS, 'letters, digits, \'_\' and \'-\', starting and ending with a letter or digit, at most 63 characters');
-    this.checkName('containerName', this.baseContainerName, CONTAINER_NAME, 'letters, digits, \'_\', \'.\' and \'-\', starting with a letter or digit');
-    if (!Token.isUnresolved(this.restart) && !RESTART_POLICIES.includes(this.restart)) {
-      fail(this, `restart ${quote(this.restart)} must be one of ${RESTART_POLICIES.map((r) => quote(r)).join(', ')}`);
-    }
-    this.checkInteger('memoryMiB', this.memoryMiB, 6, 'Docker needs at least 6 MiB');
-    if (!Token.isUnresolved(this.memorySwapMiB) && this.memorySwapMiB !== -1) {
-      this.checkInteger('memorySwapMiB', this.memorySwapMiB, this.memoryMiB, 'it includes memoryMiB; use -1 for unlimited swap');
-    }
-    if (!Token.isUnresolved(this.cpus) && !(Number.isFinite(this.cpus) && this.cpus >= 0.01)) {
-      fail(this, `cpus ${quote(this.cpus)} must be a number of CPUs of at least 0.01, e.g. 0.5 or 2`);
-    }
-    this.checkInteger('cpuShares', this.cpuShares, 2, 'Docker\'s default weight is 1024');
-    this.checkInteger('logMaxSizeMiB', this.logMaxSizeMiB, 1, 'logs rotate at this size');
-    this.checkInteger('logMaxFiles', this.logMaxFiles, 1, 'at least the current log file is kept');
-    this.checkInteger('destroyGraceSeconds', this.destroyGraceSeconds, 0, 'use 0 to kill the process at once');
-    this.checkInteger('waitTimeoutSeconds', this.waitTimeoutSeconds, 1, 'apply waits this long for the healthcheck');
-    if (props.nofileLimit !== undefined) this.checkInteger('nofileLimit', props.nofileLimit, 64, 'a process needs a few dozen files at least');
-    if (props.user !== undefined && !Token.isUnresolved(props.user) && !USER.test(props.user)) {
-      fail(this, `user ${quote(props.user)} must be 'name', 'uid' or 'uid:gid'`);
-    }
-    const notString = props.command?.find((word) => typeof word !== 'string');
-    if (notString !== undefined) fail(this, `command entry ${quote(notString)} must be a string; write every word of the exec form as a string, e.g. ${quote(String(notString))}`);
-    if (this.healthcheck !== undefined) this.checkHealthcheck(this.healthcheck);
-    if (this.waiting && this.healthcheck === undefined) {
-      fail(this, `waitForHealthy needs a healthcheck: set healthcheck, e.g. { command: ['CMD', 'curl', '-f', 'http://127.0.0.1/health'] }`);
-    }
+    checkServiceSettings(this, this, props, this.waiting);
     const capabilities = { drop: props.dropCapabilities ?? [], add: props.addCapabilities ?? [] };
-    for (const [which, list] of Object.entries(capabilities)) {
-      for (const cap of list) {
-        if (!Token.isUnresolved(cap) && !CAPABILITY.test(cap)) {
-          fail(this, `${which}Capabilities entry ${quote(cap)} must be a capability name in capitals, e.g. 'NET_BIND_SERVICE' or 'ALL'`);
-        }
-      }
-    }
-    const sysctls = this.checkSysctls(props.sysctls ?? {});
+    const sysctls = checkSysctls(this, props.sysctls ?? {});
 
     this.network.registerService(this);
 
@@ -606,7 +248,7 @@ export class ContainerService extends Construct {
   /** Adds another name this service is reachable by on its network; an alias of another service fails. */
   public addAlias(alias: string): string {
     if (alias === this.alias || this.extraAliases.includes(alias)) return alias;
-    this.checkName('alias', alias, ALIAS, 'letters, digits, \'_\' and \'-\', starting and ending with a letter or digit, at most 63 characters');
+    checkName(this, 'alias', alias, ALIAS, 'letters, digits, \'_\' and \'-\', starting and ending with a letter or digit, at most 63 characters');
     this.network.claimName(this, alias);
     this.extraAliases.push(alias);
     this.renderNetworks();
@@ -696,6 +338,7 @@ export class ContainerService extends Construct {
       if (/[:,\s]/.test(hostPath)) fail(this, `host volume path ${quote(hostPath)} must not contain ':', ',' or whitespace (Docker's bind syntax splits on them)`);
     }
     this.checkContainerPath('host volume containerPath', containerPath);
+    checkOneOf(this, `host volume ${quote(containerPath)} readOnly`, options.readOnly, [true, false]);
     const volume: HostVolume = { hostPath, containerPath, readOnly: options.readOnly ?? false };
     this.hostVolumes.push(volume);
     this.renderVolumes();
@@ -712,8 +355,9 @@ export class ContainerService extends Construct {
       fail(this, `cannot mount named volume '${id}': this service is replaced start-first, so the old and the new container would both write to the volume during a rollout; keep the data on a host volume (addHostVolume) or in a database, or give the service replacement: 'stop-first'`);
     }
     this.checkContainerPath('named volume containerPath', containerPath);
+    checkOneOf(this, `named volume '${id}' readOnly`, options.readOnly, [true, false]);
     const volumeName = options.volumeName ?? `${this.containerName}-${id}`;
-    this.checkName('volumeName', volumeName, CONTAINER_NAME, 'letters, digits, \'_\', \'.\' and \'-\', starting with a letter or digit');
+    checkName(this, 'volumeName', volumeName, CONTAINER_NAME, 'letters, digits, \'_\', \'.\' and \'-\', starting with a letter or digit');
     const volume = new Volume(this, id, { provider: this.dockerProvider, name: volumeName });
     const named: NamedVolume = { volume, containerPath, readOnly: options.readOnly ?? false };
     this.namedVolumes.push(named);
@@ -736,6 +380,7 @@ export class ContainerService extends Construct {
       if (!isAbsoluteNormalizedPath(upload.path) || upload.path === '/') {
         fail(this, `upload path ${quote(upload.path)} must be an absolute, normalized file path, e.g. '/etc/nginx/nginx.conf'`);
       }
+      checkOneOf(this, `upload ${quote(upload.path)} executable`, upload.executable, [true, false]);
       if (this.uploadList.some((u) => u.path === upload.path)) {
         fail(this, `upload path ${quote(upload.path)} is already uploaded; merge the contents into one file`);
       }
@@ -886,76 +531,4 @@ export class ContainerService extends Construct {
     }
   }
 
-  private checkImage(): void {
-    const image = this.image;
-    if (Token.isUnresolved(image)) return;
-    if (typeof image !== 'string') fail(this, `image ${quote(image)} must be a string such as 'mariadb:10.11', not a ${typeof image}`);
-    if (image.length === 0 || /[\s"'`$;]/.test(image)) {
-      fail(this, `image ${quote(image)} must be an image reference such as 'mariadb:10.11' (no whitespace or quotes)`);
-    }
-    // A reference is [registry[:port]/]name[:tag][@digest]: nothing else can reach the Docker API.
-    const stray = [...image].find((c) => !/[A-Za-z0-9._/:@-]/.test(c));
-    if (stray !== undefined) {
-      fail(this, `image ${quote(image)} contains ${quote(stray)}, which no image reference can hold (only letters, digits and '.', '_', '-', '/', ':', '@'); write it as [registry/]name:tag, e.g. 'registry.example.no/shop/web:1.4.2'`);
-    }
-    if (image.includes('@')) return;
-    const lastPart = image.slice(image.lastIndexOf('/') + 1);
-    const colon = lastPart.indexOf(':');
-    const tag = colon === -1 ? undefined : lastPart.slice(colon + 1);
-    if (tag === '') fail(this, `image ${quote(image)} ends with ':'; give a tag such as ${quote(`${image}1.0`)}`);
-    if (tag === undefined || tag === 'latest') {
-      Annotations.of(this).addWarning(`image ${quote(image)} is not pinned (${tag === undefined ? 'no tag' : ':latest'}): a rebuild or pull can change what runs; pin a version tag or a digest`);
-    }
-  }
-
-  private checkName(what: string, value: string, pattern: RegExp, rule: string): void {
-    if (!Token.isUnresolved(value) && !pattern.test(value)) fail(this, `${what} ${quote(value)} must contain only ${rule}`);
-  }
-
-  private checkInteger(what: string, value: number, min: number, why: string): void {
-    if (Token.isUnresolved(value)) return;
-    if (!Number.isInteger(value) || value < min) fail(this, `${what} ${quote(value)} must be an integer of at least ${min} (${why})`);
-  }
-
-  private checkHealthcheck(hc: HealthcheckOptions): void {
-    const [kind, ...rest] = hc.command;
-    if ((kind !== 'CMD' && kind !== 'CMD-SHELL') || rest.length === 0 || (kind === 'CMD-SHELL' && rest.length !== 1)) {
-      fail(this, `healthcheck command ${quote(JSON.stringify(hc.command))} must be ['CMD', program, ...args] or ['CMD-SHELL', 'shell command']`);
-    }
-    this.checkInteger('healthcheck intervalSeconds', hc.intervalSeconds ?? 10, 1, 'time between checks');
-    this.checkInteger('healthcheck timeoutSeconds', hc.timeoutSeconds ?? 5, 1, 'time one check may take');
-    this.checkInteger('healthcheck retries', hc.retries ?? 5, 1, 'failures before unhealthy');
-    this.checkInteger('healthcheck startPeriodSeconds', hc.startPeriodSeconds ?? 0, 0, 'grace period after start');
-    if (hc.startIntervalSeconds !== undefined) this.checkInteger('healthcheck startIntervalSeconds', hc.startIntervalSeconds, 1, 'time between checks during the start period');
-  }
-
-  private checkSysctls(sysctls: Record<string, string | number>): Record<string, string> {
-    // Keys whose value is a comma-separated list of ports and low-high ranges (SysctlProfile renders them so).
-    const portListKeys = ['net.ipv4.ip_local_reserved_ports'];
-    const out: Record<string, string> = {};
-    for (const [key, value] of Object.entries(sysctls)) {
-      if (!NAMESPACED_SYSCTL.some((re) => re.test(key))) {
-        fail(this, `sysctl ${quote(key)} is not namespaced, so Docker cannot set it per container; set it on the host (SysctlProfile) or use a namespaced key (net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*)`);
-      }
-      const text = String(value);
-      if (Token.isUnresolved(text)) {
-        out[key] = text;
-        continue;
-      }
-      if (portListKeys.includes(key)) {
-        if (!/^\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*$/.test(text)) {
-          fail(this, `sysctl ${quote(key)} value ${quote(text)} must be ports and low-high ranges separated by commas, without spaces, e.g. '3306,13000-13099'`);
-        }
-        for (const range of text.split(',')) {
-          const [low, high = low] = range.split('-').map(Number);
-          if (low < 1 || high > 65535) fail(this, `sysctl ${quote(key)} value ${quote(text)} has ${range}, outside the ports 1-65535; use ports from 1 to 65535`);
-          if (low > high) fail(this, `sysctl ${quote(key)} value ${quote(text)} has the range ${range} with its low end above its high end; write it as ${high}-${low}`);
-        }
-      } else if (!/^[A-Za-z0-9 .:_-]+$/.test(text.replace(/\t/g, ' '))) {
-        fail(this, `sysctl ${quote(key)} value ${quote(text)} must be plain numbers or words, e.g. '4096' or '1024 65000'`);
-      }
-      out[key] = text;
-    }
-    return out;
-  }
 }

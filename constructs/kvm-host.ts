@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
 import { Resource } from '@cdktf/provider-null/lib/resource';
+import { requireProviderAtSynth } from './provider-presence';
 import { TerraformProvider, TerraformStack, TerraformVariable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
@@ -174,6 +175,7 @@ export class KvmHost extends Construct {
     claimHostName(this, props.network, props.provider, this.hostName);
 
     const provider = props.provider;
+    requireProviderAtSynth(this, 'libvirt', provider);
     const virtualization = props.virtualization ?? 'kvm';
     this.address = props.network.allocateAddress(this, props.address);
     this.macAddress = macFor(this.hostName);
@@ -317,6 +319,7 @@ export class KvmHost extends Construct {
     checkPrivateKeyVariable(this, options.privateKey);
     const timeoutMinutes = options.timeoutMinutes ?? 15;
     if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 1) fail(this, `timeoutMinutes ${quote(timeoutMinutes)} must be a whole number of minutes, at least 1`);
+    requireProviderAtSynth(this, 'null', options.provider, 'addReadinessCheck({ provider })');
     this.readiness = new Resource(this, 'ready', {
       provider: options.provider,
       // Only values known at synth, no reference to the domain: Docker resources depend on this, and

@@ -5,6 +5,7 @@ import { InvalidInputError } from '../renderers/invalid-input';
 import { Ipv4Network, formatCidr, formatIpv4, hostAt, isUsableHost, parseCidr, parseIpv4 } from '../renderers/ipv4';
 import { brand, isInstance } from './identity';
 import { claimNetwork } from './network-claims';
+import { requireProviderAtSynth } from './provider-presence';
 import { checkOneOf, fail, withPath } from './validation';
 
 /** A libvirt network that KVM hosts attach to and take fixed addresses from. */
@@ -169,6 +170,7 @@ export class KvmNetwork extends Construct implements IKvmNetwork {
     });
     this.book = new AddressBook(this, ipv4, 10, this.dhcpRange);
 
+    requireProviderAtSynth(this, 'libvirt', props.provider);
     this.resource = new Network(this, 'network', {
       provider: props.provider,
       name,

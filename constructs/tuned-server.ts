@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import { isIP } from 'net';
 import { Resource } from '@cdktf/provider-null/lib/resource';
+import { requireProviderAtSynth } from './provider-presence';
 import { Annotations, TerraformProvider, TerraformVariable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { tuningScript, validateSshPublicKey } from '../renderers/cloud-init';
@@ -115,6 +116,7 @@ export class TunedServer extends Construct {
     this.scriptSha256 = createHash('sha256').update(this.script).digest('hex');
     this.claimHost();
 
+    requireProviderAtSynth(this, 'null', props.provider);
     this.resource = new Resource(this, 'tuning', {
       provider: props.provider,
       triggers: { host: this.host, script_sha256: this.scriptSha256 },

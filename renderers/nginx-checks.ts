@@ -21,6 +21,11 @@ export function invalid(setting: string, value: unknown, problem: string, fix: s
   throw new InvalidInputError(`${setting} ${quote(value)} ${problem}: ${fix}`);
 }
 
+/** A switch that JavaScript callers and parsed files can set to anything: true, false or unset. */
+export function checkBoolean(setting: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') invalid(setting, value, 'is not a boolean', 'use true or false');
+}
+
 /** A whole number from `min` to `max`. */
 export function checkInteger(setting: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -92,6 +97,7 @@ export function checkUpstreamServers(prefix: string, servers: readonly UpstreamS
     checkHost(`${prefix} server host`, server.host);
     checkInteger(`${prefix} server ${server.host} port`, server.port, 1, 65535);
     const endpoint = `${server.host}:${server.port}`;
+    checkBoolean(`${prefix} server ${endpoint} backup`, server.backup);
     if (endpoints.has(endpoint)) {
       invalid(`${prefix} server`, endpoint, 'is listed twice', 'list each host:port once (use weight for a bigger share)');
     }
@@ -140,6 +146,7 @@ export function checkResolver(resolver: NginxResolver | undefined): void {
     invalid('resolver addresses', resolver.addresses.join(' '), 'list an address twice', 'list each address once');
   }
   if (resolver.validSeconds !== undefined) checkInteger('resolver validSeconds', resolver.validSeconds, 1, 86400);
+  checkBoolean('resolver ipv6', resolver.ipv6);
 }
 
 /** Absolute paths of shared objects, each once. */

@@ -1,4 +1,5 @@
 import {
+  checkBoolean,
   checkFilePath,
   checkInteger,
   checkListenAddress,
@@ -133,10 +134,13 @@ export function validateNginxGateway(model: NginxGatewayModel): void {
   checkInteger('listenPort', listenPort, 1, 65535);
   if (model.listenAddress !== undefined) checkListenAddress('listenAddress', model.listenAddress);
   if (model.backlog !== undefined) checkInteger('backlog', model.backlog, 1, 2147483647);
+  checkBoolean('securityHeaders', model.securityHeaders);
+  checkBoolean('trustForwardedFor', model.trustForwardedFor);
 
   if (model.tls) {
     const tls = model.tls;
     checkCertificate('tls ', tls);
+    for (const flag of ['redirectHttp', 'http2', 'ocspStapling'] as const) checkBoolean(`tls ${flag}`, tls[flag]);
     const tlsPort = tls.port ?? 443;
     checkInteger('tls port', tlsPort, 1, 65535);
     if ((tls.redirectHttp ?? true) && tlsPort === listenPort) {
@@ -157,6 +161,7 @@ export function validateNginxGateway(model: NginxGatewayModel): void {
   }
 
   const gzip = model.gzip ?? {};
+  checkBoolean('gzip enabled', gzip.enabled);
   for (const type of gzip.types ?? []) {
     if (!MIME_TYPE.test(type)) {
       invalid('gzip type', type, 'is not a MIME type', "write it as 'type/subtype' in lower case, e.g. 'application/json'");

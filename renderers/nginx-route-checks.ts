@@ -1,5 +1,5 @@
 import { quote } from './invalid-input';
-import { checkInteger, invalid } from './nginx-checks';
+import { checkBoolean, checkInteger, invalid } from './nginx-checks';
 import { GatewayCors, GatewayMaintenance, GatewayRoute, NginxGatewayModel, ResolvedRoute } from './nginx-gateway-model';
 
 /**
@@ -128,6 +128,7 @@ function checkHeaders(setting: string, headers: Readonly<Record<string, string>>
 }
 
 function checkCors(prefix: string, cors: GatewayCors): void {
+  checkBoolean(`${prefix} cors allowCredentials`, cors.allowCredentials);
   if (cors.allowOrigins.length === 0) {
     invalid(`${prefix} cors allowOrigins`, '[]', 'is empty', "list the origins allowed, e.g. 'https://shop.example.no', or ['*'] for any");
   }
@@ -208,6 +209,7 @@ export function checkRoutes(host: string, routes: readonly GatewayRoute[], model
       const known = [...poolNames].join(', ') || 'none';
       invalid(`${prefix} pool`, route.pool, 'is not a defined pool', `use one of: ${known}`);
     }
+    for (const flag of ['exact', 'stripPrefix', 'websocket', 'streaming', 'requestBuffering'] as const) checkBoolean(`${prefix} ${flag}`, route[flag]);
     if (route.exact && route.stripPrefix) {
       invalid(`${prefix} stripPrefix`, true, 'cannot be combined with exact', 'drop one of exact and stripPrefix');
     }

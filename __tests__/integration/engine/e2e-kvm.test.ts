@@ -68,10 +68,10 @@ function guestImage(): string {
   return out.trim().split('\n').pop()!;
 }
 
-/** GET http://<host>:<port><path> (the guest's address on the run's own libvirt network). */
-function httpGet(host: string, port: number, urlPath: string): Promise<{ status: number; body: string }> {
+/** A request to http://<host>:<port><path> (the guest's address on the run's own libvirt network). */
+function httpSend(method: string, host: string, port: number, urlPath: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: urlPath, agent: false, timeout: 10_000 }, (res) => {
+    const req = http.request({ method, host, port, path: urlPath, agent: false, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
@@ -79,8 +79,11 @@ function httpGet(host: string, port: number, urlPath: string): Promise<{ status:
     });
     req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
     req.on('error', reject);
+    req.end();
   });
 }
+
+const httpGet = (host: string, port: number, urlPath: string) => httpSend('GET', host, port, urlPath);
 
 describe('KvmHost and TunedServer end to end on a booted guest', () => {
   let tc: Toolchain;
@@ -203,7 +206,7 @@ describe('KvmHost and TunedServer end to end on a booted guest', () => {
       waitForHealthy: true,
       waitTimeoutSeconds: 300, // emulated guests start containers slowly
     });
-    webContainer = web.containerName;
+    webContainer = web.baseContainerName; // start-first: the running name ends in its fingerprint
     const gateway = new NginxGateway(servicesStack, 'gateway', {
       network: services,
       image: GATEWAY_IMAGE,
@@ -215,7 +218,7 @@ describe('KvmHost and TunedServer end to end on a booted guest', () => {
       routes: [{ path: '/', pool: 'app_pool' }],
     });
     gateway.service.dependOn(web);
-    gatewayContainer = gateway.service.containerName;
+    gatewayContainer = gateway.service.baseContainerName;
     app.synth();
 
     vmDir = path.join(work, 'out', 'stacks', 'vm');
@@ -377,6 +380,12 @@ describe('KvmHost and TunedServer end to end on a booted guest', () => {
     const out = timed('apply services stack', () => runTofu(tc, servicesDir, ['apply', '-auto-approve', '-input=false']));
     // the network, the web service, the gateway with its configuration volume and activation job
     expect(out).toContain('Apply complete! Resources: 5 added, 0 changed, 0 destroyed.');
+    // The running names: exactly one container of each on the guest, found by the name without its fingerprint.
+    const running = (base: string) => guest(`docker ps --format '{{.Names}}' --filter name=^${base}(-[0-9a-f]+)?$`).split('\n').filter((n) => n !== '');
+    expect(running(webContainer)).toHaveLength(1);
+    expect(running(gatewayContainer)).toHaveLength(1);
+    webContainer = running(webContainer)[0];
+    gatewayContainer = running(gatewayContainer)[0];
     expect(guest(`docker inspect --format '{{.State.Health.Status}}' ${webContainer}`)).toBe('healthy');
     expect(guest(`docker inspect --format '{{.State.Status}}' ${gatewayContainer}`)).toBe('running');
 
@@ -468,10 +477,13 @@ describe('KvmHost and TunedServer end to end on a booted guest', () => {
     timed('apply span stack', () => tofu('apply', '-auto-approve'));
 
     // THEN the gateway on the guest serves the pool (both replicas, each with the database), and nothing is left to plan
+    // (a row first, so both replicas' reads of the database answer 200)
+    const written = await httpSend('POST', ADDRESS, SPAN_PORT, '/db?value=span');
+    expect(written.status).toBe(201);
     const answers = [];
     for (let i = 0; i < 20; i++) answers.push(await httpGet(ADDRESS, SPAN_PORT, i % 2 === 0 ? '/db' : '/hello'));
     expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 20 }, () => 200));
-    expect(JSON.parse(answers[0].body)).toMatchObject({ service: 'span-web' });
+    expect(JSON.parse(answers[0].body)).toMatchObject({ service: 'span-web', row: { value: 'span' } });
     expect(docker.run('ps', '--format', '{{.Names}}', '--filter', 'name=^span-services-').split('\n').sort()).toEqual(
       expect.arrayContaining(['span-services-db', 'span-services-relay-local']),
     );

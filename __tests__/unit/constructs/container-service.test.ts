@@ -653,6 +653,25 @@ describe('ContainerService guards', () => {
   test('fails when waitTimeoutSeconds is zero', () => {
     expect(add({ waitTimeoutSeconds: 0 })).toThrow('waitTimeoutSeconds 0 must be an integer of at least 1');
   });
+  test.each([
+    ['readOnlyRootFilesystem', { readOnlyRootFilesystem: 'yes' }, 'readOnlyRootFilesystem "yes" must be true or false'],
+    ['waitForHealthy', { waitForHealthy: 1 }, 'waitForHealthy 1 must be true or false'],
+  ])('fails when %s is not a boolean, instead of reading it as truthy', (_name, options, message) => {
+    expect(add(options as unknown as Partial<ContainerServiceOptions>)).toThrow(`ContainerService [dev/services/web]: ${message}`);
+  });
+  test('fails when a volume or upload switch is not a boolean', () => {
+    const { network } = setup();
+    const web = network.addService('web', { image: 'kvms/app:1.0', replacement: 'stop-first' });
+    expect(() => web.addHostVolume('/srv/data', '/data', { readOnly: 'true' as unknown as boolean })).toThrow(
+      'ContainerService [dev/services/web]: host volume "/data" readOnly "true" must be true or false',
+    );
+    expect(() => web.addNamedVolume('cache', '/cache', { readOnly: 0 as unknown as boolean })).toThrow(
+      "ContainerService [dev/services/web]: named volume 'cache' readOnly 0 must be true or false",
+    );
+    expect(() => web.addUpload({ path: '/app/run.sh', content: 'echo hi', executable: 'x' as unknown as boolean })).toThrow(
+      'ContainerService [dev/services/web]: upload "/app/run.sh" executable "x" must be true or false',
+    );
+  });
   test('fails when the user is malformed', () => {
     expect(add({ user: 'www data' })).toThrow('user "www data" must be \'name\', \'uid\' or \'uid:gid\'');
   });

@@ -675,4 +675,36 @@ describe('KvmHost readiness check', () => {
       'KvmHost [test/host]: timeoutMinutes 0.5 must be a whole number of minutes, at least 1',
     );
   });
+
+  it('refuses at synth a check without a provider in a stack with no default null provider, naming the fix', () => {
+    // GIVEN a host and its network on a default libvirt provider, but no null provider in the stack
+    const { stack, build } = setup();
+    new LibvirtProvider(stack, 'libvirt', { uri: 'qemu:///system' });
+    build().addReadinessCheck({ privateKey: variable(stack, true) });
+    // THEN the stack's validation names the host, the setting and the provider to add
+    expect(() => Testing.fullSynth(stack)).toThrow(
+      "KvmHost [test/host]: addReadinessCheck({ provider }) is not set and stack 'test' has no default null provider (one without an alias), so its resources would have no provider; add new NullProvider(stack, 'null') from '@cdktf/provider-null/lib/provider' to the stack",
+    );
+  });
+
+  it('passes the provider check once the stack has a default null provider', () => {
+    const { stack, build } = setup();
+    new LibvirtProvider(stack, 'libvirt', { uri: 'qemu:///system' });
+    new NullProvider(stack, 'null');
+    build().addReadinessCheck({ privateKey: variable(stack, true) });
+    expect(() => Testing.fullSynth(stack)).not.toThrow();
+  });
+});
+
+describe('KvmHost without a libvirt provider', () => {
+  it('refuses at synth a host and a network given no provider in a stack with no default libvirt provider', () => {
+    // GIVEN a network and a host without a provider, and no libvirt provider in the stack
+    const { stack, build } = setup();
+    build();
+    // THEN both are named, with the line that adds the provider
+    expect(() => Testing.fullSynth(stack)).toThrow(
+      "KvmNetwork [test/net]: provider is not set and stack 'test' has no default libvirt provider (one without an alias), so its resources would have no provider; add new LibvirtProvider(stack, 'libvirt', { uri: 'qemu:///system' }) from 'cdktf-kvm-microservices/providers/libvirt/provider' to the stack, or pass the provider to use as provider",
+    );
+    expect(() => Testing.fullSynth(stack)).toThrow("KvmHost [test/host]: provider is not set and stack 'test' has no default libvirt provider");
+  });
 });

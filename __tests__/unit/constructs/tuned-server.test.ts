@@ -221,4 +221,24 @@ describe('TunedServer', () => {
       'TunedServer [prod/vps]: allowedVirtualization entry "openvz" is not a machine type systemd-detect-virt --vm prints;',
     );
   });
+
+  it('refuses at synth a server without a provider in a stack with no default null provider', () => {
+    // GIVEN a stack with only the key variable
+    const stack = new TerraformStack(Testing.app(), 'prod');
+    const privateKey = new TerraformVariable(stack, 'ssh_private_key', { type: 'string', sensitive: true });
+    new TunedServer(stack, 'vps', { host: '203.0.113.10', privateKey, hostKey: HOST_KEY });
+    // THEN the validation names the server and the provider to add
+    expect(() => Testing.fullSynth(stack)).toThrow(
+      "TunedServer [prod/vps]: provider is not set and stack 'prod' has no default null provider (one without an alias), so its resources would have no provider; add new NullProvider(stack, 'null') from '@cdktf/provider-null/lib/provider' to the stack, or pass the provider to use as provider",
+    );
+  });
+
+  it('passes the provider check with a provider given, even without a default one', () => {
+    const stack = new TerraformStack(Testing.app(), 'prod');
+    const privateKey = new TerraformVariable(stack, 'ssh_private_key', { type: 'string', sensitive: true });
+    const provider = new NullProvider(stack, 'tuning', { alias: 'tuning' });
+    new TunedServer(stack, 'vps', { host: '203.0.113.10', privateKey, hostKey: HOST_KEY, provider });
+    expect(() => Testing.fullSynth(stack)).not.toThrow();
+  });
 });
+

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../../renderers/invalid-input';
 import { GatewayRoute, GatewayVirtualHost, NginxGatewayModel, renderNginxConfig } from '../../../renderers/nginx-config';
-import { articleGateway, virtualHostsGateway } from '../../fixtures/gateway-models';
+import { articleGateway, resolvingGateway, tls443Gateway, virtualHostsGateway } from '../../fixtures/gateway-models';
 
 // Every kind of bad input of the new settings, with its exact message (setting, quoted value, fix).
 // The guards of the original settings are in nginx-config.test.ts.
@@ -264,6 +264,36 @@ const guards: Array<[string, NginxGatewayModel, string]> = [
     'workerShutdownTimeoutSeconds is 0',
     { ...base, process: { workerShutdownTimeoutSeconds: 0 } },
     'process workerShutdownTimeoutSeconds 0 must be a whole number from 1 to 86400: use a value in 1-86400',
+  ],
+
+  // Switches given as something else (JavaScript callers, parsed files): refused, not read as truthy.
+  ...(['exact', 'stripPrefix', 'websocket', 'streaming', 'requestBuffering'] as const).map((flag): [string, NginxGatewayModel, string] => [
+    `route ${flag} is the string "yes"`,
+    withRoute({ [flag]: 'yes' as unknown as boolean }),
+    `route / ${flag} "yes" is not a boolean: use true or false`,
+  ]),
+  ['securityHeaders is the string "no"', { ...base, securityHeaders: 'no' as unknown as boolean }, 'securityHeaders "no" is not a boolean: use true or false'],
+  ['trustForwardedFor is 1', { ...base, trustForwardedFor: 1 as unknown as boolean }, 'trustForwardedFor 1 is not a boolean: use true or false'],
+  ['gzip enabled is "false"', { ...base, gzip: { enabled: 'false' as unknown as boolean } }, 'gzip enabled "false" is not a boolean: use true or false'],
+  ...(['redirectHttp', 'http2', 'ocspStapling'] as const).map((flag): [string, NginxGatewayModel, string] => [
+    `tls ${flag} is the string "on"`,
+    { ...tls443Gateway, tls: { ...tls443Gateway.tls!, [flag]: 'on' as unknown as boolean } },
+    `tls ${flag} "on" is not a boolean: use true or false`,
+  ]),
+  [
+    'a backup server is marked with "no"',
+    { ...base, pools: [{ ...base.pools[0], servers: [{ ...base.pools[0].servers[0], backup: 'no' as unknown as boolean }] }, ...base.pools.slice(1)] },
+    `pool ${base.pools[0].name} server ${base.pools[0].servers[0].host}:${base.pools[0].servers[0].port} backup "no" is not a boolean: use true or false`,
+  ],
+  [
+    'cors allowCredentials is "true"',
+    withRoute({ cors: { allowOrigins: ['https://shop.example.no'], allowCredentials: 'true' as unknown as boolean } }),
+    'route / cors allowCredentials "true" is not a boolean: use true or false',
+  ],
+  [
+    'resolver ipv6 is "off"',
+    { ...resolvingGateway, resolver: { ...resolvingGateway.resolver!, ipv6: 'off' as unknown as boolean } },
+    'resolver ipv6 "off" is not a boolean: use true or false',
   ],
 ];
 

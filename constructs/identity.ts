@@ -8,6 +8,7 @@ import { TerraformProvider, TerraformResource, TerraformVariable } from 'cdktf';
 // does (a `Symbol.for` mark, shared by every copy in the process).
 
 const JSII_RTTI = Symbol.for('jsii.rtti');
+const VARIABLE_FQNS = new Set(['cdktf.TerraformVariable', 'cdktn.TerraformVariable']);
 
 /** Whether `x` is a `docker_container` resource, from any copy of cdktf and the Docker provider bindings. */
 export function isDockerContainer(x: unknown): x is Container {
@@ -20,14 +21,15 @@ export function isDockerProvider(x: unknown): x is DockerProvider {
 }
 
 /**
- * Whether `x` is a `TerraformVariable` from any copy of cdktf. cdktf has no guard for variables, so this
- * reads the class name jsii records on cdktf's classes (`cdktf.TerraformVariable`), subclasses included.
+ * Whether `x` is a `TerraformVariable` from any copy of cdktf or CDK Terrain. Neither has a guard for
+ * variables, so this reads the class name jsii records on their classes (`cdktf.TerraformVariable`, and
+ * `cdktn.TerraformVariable` in CDK Terrain, which keeps the `cdktf` import name), subclasses included.
  */
 export function isTerraformVariable(x: unknown): x is TerraformVariable {
   if (x === null || typeof x !== 'object') return false;
   for (let proto = Object.getPrototypeOf(x); proto !== null; proto = Object.getPrototypeOf(proto)) {
     const rtti = (proto.constructor as { [JSII_RTTI]?: { fqn?: string } } | undefined)?.[JSII_RTTI];
-    if (rtti?.fqn === 'cdktf.TerraformVariable') return true;
+    if (rtti?.fqn !== undefined && VARIABLE_FQNS.has(rtti.fqn)) return true;
   }
   return false;
 }

@@ -44,6 +44,8 @@ const ADMIN = 'admin';
 const TUNED_SOMAXCONN = 8192;
 const APP_IMAGE = 'kvms/app:1.0';
 const GATEWAY_IMAGE = 'kvms/nginx:1.22';
+// The span test's gateway: nginx 1.30 keeps idle keep-alive clients across a reload (1.22 closes them).
+const SPAN_GATEWAY_IMAGE = 'kvms/nginx:1.30';
 const GATEWAY_PORT = 18080;
 const SPAN_PORT = 18090;
 const HYPERVISOR_SIDE = '192.168.152.1'; // the network's first address: this machine, as the guest sees it
@@ -381,7 +383,7 @@ describe('KvmHost and TunedServer end to end on a booted guest', () => {
     // the network, the web service, the gateway with its configuration volume and activation job
     expect(out).toContain('Apply complete! Resources: 5 added, 0 changed, 0 destroyed.');
     // The running names: exactly one container of each on the guest, found by the name without its fingerprint.
-    const running = (base: string) => guest(`docker ps --format '{{.Names}}' --filter name=^${base}(-[0-9a-f]+)?$`).split('\n').filter((n) => n !== '');
+    const running = (base: string) => guest("docker ps --format '{{.Names}}'").split('\n').filter((n) => new RegExp(`^${base}(-[0-9a-f]+)?$`).test(n));
     expect(running(webContainer)).toHaveLength(1);
     expect(running(gatewayContainer)).toHaveLength(1);
     webContainer = running(webContainer)[0];
@@ -427,8 +429,8 @@ describe('KvmHost and TunedServer end to end on a booted guest', () => {
   test('an Application spans the guest and this machine: every route answers, an image change of the spread pool fails no request, destroy is clean', async () => {
     // GIVEN the guest as an existing server (tuned again over SSH, Docker over ssh://) and this machine's
     // engine, reached by the guest at the isolated network's host side; a pool of two web replicas, one
-    // on each; the database here; the gateway on the guest (nginx 1.22: names resolved at each reload),
-    // in front of its own replica and this machine's relay
+    // on each; the database here; the gateway on the guest (nginx 1.30, names resolved at each reload,
+    // idle clients kept across it), in front of its own replica and this machine's relay (nginx 1.22)
     const dataDir = path.join(work, 'span-data');
     fs.mkdirSync(dataDir);
     fs.chownSync(dataDir, 999, 999);
@@ -450,12 +452,20 @@ describe('KvmHost and TunedServer end to end on a booted guest', () => {
         },
       },
       databases: { db: { image: 'kvms/mariadb:10.11', host: 'local', dataPath: dataDir, memoryMiB: 512, database: 'span', user: 'span' } },
-      gateway: { host: 'guest', image: GATEWAY_IMAGE, port: SPAN_PORT, address: ADDRESS, memoryMiB: 64 },
+      gateway: { host: 'guest', image: SPAN_GATEWAY_IMAGE, port: SPAN_PORT, address: ADDRESS, memoryMiB: 64 },
       crossHost: { relayImage: GATEWAY_IMAGE, relayModules: ['/usr/lib/nginx/modules/ngx_stream_module.so'] },
       // The test's own key, and no known_hosts: the guest's host key is new on every run.
       sshOptions: ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR'],
     });
-    const docker = requireDockerEngine([APP_IMAGE, GATEWAY_IMAGE, 'kvms/mariadb:10.11']);
+    const docker = requireDockerEngine([APP_IMAGE, GATEWAY_IMAGE, SPAN_GATEWAY_IMAGE, 'kvms/mariadb:10.11']);
+    // No registry: the guest's gateway image goes from this machine's engine straight into the guest's.
+    timed('import nginx 1.30 into the guest', () =>
+      execFileSync('sh', ['-c', `docker save ${SPAN_GATEWAY_IMAGE} | ssh -i '${keyFile}' -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR ${ADMIN}@${ADDRESS} docker load`], {
+        env: { ...process.env, DOCKER_HOST: docker.host },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 15 * 60_000,
+      }),
+    );
     // Leftovers of an interrupted run carry this stack's names here (the guest is new on every run).
     const leftovers = () => {
       for (const c of docker.run('ps', '-a', '--format', '{{.Names}}', '--filter', 'name=^span-services').split('\n').filter((n) => n !== '')) docker.run('rm', '--force', c);
@@ -510,8 +520,14 @@ describe('KvmHost and TunedServer end to end on a booted guest', () => {
 
     // THEN both replicas were replaced start-first, no request failed, and nothing is left to plan
     console.log(`e2e-kvm: span image change: ${seen.requests} requests, ${seen.failed} failed ${JSON.stringify(seen.failures)}, longest outage ${seen.longestOutageSeconds} s`);
-    expect(applied).toMatch(/docker_container\.app_services_web-1_container_\w+ \(deposed object \w+\): Destruction complete/);
-    expect(applied).toMatch(/docker_container\.app_services_web-2_container_\w+ \(deposed object \w+\): Destruction complete/);
+    for (const replica of ['web-1', 'web-2']) {
+      // start-first: the new container is up before the old one goes (the old one's line names no deposed
+      // object, as its fingerprinted name makes it a resource of its own)
+      const created = new RegExp(`docker_container\\.app_services_${replica}_container_\\w+: Creation complete`).exec(applied);
+      const destroyed = new RegExp(`docker_container\\.app_services_${replica}_container_\\w+(?: \\(deposed object \\w+\\))?: Destruction complete`).exec(applied);
+      expect([created !== null, destroyed !== null]).toEqual([true, true]);
+      expect(created!.index).toBeLessThan(destroyed!.index);
+    }
     expect(seen.requests).toBeGreaterThan(100);
     expect(seen.failures).toEqual({});
     expect(runTofu(tc, dir, ['plan', '-detailed-exitcode', '-input=false'], { env })).toContain('No changes');

@@ -59,6 +59,20 @@ describe('identity guards across two copies of the framework', () => {
     expect(TerraformStack.isStack(stack)).toBe(true);
   });
 
+  test("a variable of CDK Terrain (jsii name cdktn.TerraformVariable) is a variable; a look-alike name is not", () => {
+    // GIVEN classes carrying the names jsii records on CDK Terrain's and on some other library's variable
+    const rtti = Symbol.for('jsii.rtti');
+    class TerrainVariable {
+      static readonly [rtti] = { fqn: 'cdktn.TerraformVariable', version: '0.24.0' };
+    }
+    class NotAVariable {
+      static readonly [rtti] = { fqn: 'other.TerraformVariable', version: '1.0.0' };
+    }
+    class SubVariable extends TerrainVariable {}
+    // THEN CDK Terrain's variable and its subclasses count, the other one does not
+    expect([isTerraformVariable(new TerrainVariable()), isTerraformVariable(new SubVariable()), isTerraformVariable(new NotAVariable())]).toEqual([true, true, false]);
+  });
+
   test('the guards still tell kinds apart', () => {
     expect([isDockerContainer(provider), isDockerProvider(container), isTerraformVariable(container), isTerraformVariable('a key')]).toEqual([false, false, false, false]);
   });

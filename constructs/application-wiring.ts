@@ -37,7 +37,9 @@ export function usesGraph(services: Readonly<Record<string, ServiceSpec>>, datab
     for (const used of spec.uses ?? []) {
       if (used === name) throw new InvalidInputError(`services.${name}.uses ${quote(used)} is the service itself: remove it (replicas of one service reach each other by the alias ${quote(name)})`);
       if (!known.includes(used)) {
-        throw new InvalidInputError(`services.${name}.uses ${quote(used)} is no service or database of this application: use one of ${known.filter((k) => k !== name).map((k) => quote(k)).join(', ') || 'none (add it under services or databases)'}`);
+        const others = known.filter((k) => k !== name).map((k) => quote(k));
+        const fix = others.length === 0 ? 'add it under services or databases, or remove it' : `use one of ${others.join(', ')}, or add it under services or databases`;
+        throw new InvalidInputError(`services.${name}.uses ${quote(used)} is no service or database of this application: ${fix}`);
       }
     }
     if (new Set(spec.uses ?? []).size !== (spec.uses ?? []).length) throw new InvalidInputError(`services.${name}.uses lists a name twice: list each once`);
@@ -84,7 +86,10 @@ export class CrossHostPorts {
     this.taken.set(host, ports);
     const owner = ports.get(port);
     if (owner !== undefined && owner !== what) {
-      fail(this.scope, `${what} and ${owner} would both publish port ${port} on host ${quote(host)}: set crossHost.portBase to a range without published ports, or move the other port`);
+      // A relay port moves with crossHost.portBase; the others are set where they are named.
+      const relay = [what, owner].some((w) => w.startsWith('the relay port'));
+      const fix = relay ? 'set crossHost.portBase to a range without published ports, or move the other port' : `give one of them another port (${owner} or ${what})`;
+      fail(this.scope, `${what} and ${owner} would both publish port ${port} on host ${quote(host)}: ${fix}`);
     }
     ports.set(port, what);
   }

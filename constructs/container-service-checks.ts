@@ -3,6 +3,7 @@ import { Annotations, Token } from 'cdktf';
 import { IConstruct } from 'constructs';
 import * as path from 'path';
 import { quote } from '../renderers/invalid-input';
+import { KERNEL_DEFAULT_PORT_RANGE } from '../renderers/sysctl-profile';
 import type { ContainerServiceOptions, HealthcheckOptions, ReplacementStrategy, RestartPolicy } from './container-service-options';
 import { checkOneOf, fail } from './validation';
 
@@ -109,7 +110,27 @@ export function checkSysctls(scope: IConstruct, sysctls: Record<string, string |
     }
     out[key] = text;
   }
+  checkEphemeralPortsLeft(scope, out);
   return out;
+}
+
+// As SysctlProfile does for hosts: reserving the whole ephemeral range inside the container's namespace
+// makes every outgoing connect() there fail (EADDRNOTAVAIL).
+function checkEphemeralPortsLeft(scope: IConstruct, sysctls: Readonly<Record<string, string>>): void {
+  const reserved = sysctls['net.ipv4.ip_local_reserved_ports'];
+  const range = sysctls['net.ipv4.ip_local_port_range'];
+  if (reserved === undefined || (range !== undefined && Token.isUnresolved(range)) || Token.isUnresolved(reserved)) return;
+  const bounds = range === undefined ? undefined : /^\s*(\d+)\s+(\d+)\s*$/.exec(range);
+  if (range !== undefined && bounds === null) return; // the kernel refuses it; not this check's business
+  const [low, high] = bounds ? [Number(bounds[1]), Number(bounds[2])] : KERNEL_DEFAULT_PORT_RANGE;
+  const taken = new Set<number>();
+  for (const part of reserved.split(',')) {
+    const [from, to = from] = part.split('-').map(Number);
+    for (let port = Math.max(from, low); port <= Math.min(to, high); port++) taken.add(port);
+  }
+  if (taken.size < high - low + 1) return;
+  const where = range === undefined ? `the kernel's default ephemeral range ${low}-${high}` : `the whole ephemeral range ${low}-${high} (net.ipv4.ip_local_port_range)`;
+  fail(scope, `sysctl "net.ipv4.ip_local_reserved_ports" value ${quote(reserved)} covers ${where}, so no port is left for outgoing connections (connect() fails with EADDRNOTAVAIL); reserve only the ports services listen on, such as '3306,8080', or widen net.ipv4.ip_local_port_range`);
 }
 
 /** What `checkServiceSettings` reads of a service: its settings with the defaults filled in. */

@@ -52,11 +52,11 @@ export interface KvmHostProps {
   readonly provider?: TerraformProvider;
   /** Domain name in libvirt, also the prefix of the host's volumes. @default the construct id */
   readonly name?: string;
-  /** Virtual CPUs. @default 2 */
+  /** Virtual CPUs, from 1 to 288. @default 2 */
   readonly vcpus?: number;
-  /** Memory in MiB; at least 512 (Docker and cloud-init need it). @default 2048 */
+  /** Memory in MiB, from 512 (Docker and cloud-init need it) to 4 TiB (4194304). @default 2048 */
   readonly memoryMiB?: number;
-  /** Size of the root disk in GiB; at least the base image's virtual size. @default 20 */
+  /** Size of the root disk in GiB, from 2 to 64 TiB (65536); at least the base image's virtual size. @default 20 */
   readonly diskSizeGiB?: number;
   /** Format of the base image. @default 'qcow2' */
   readonly baseImageFormat?: 'qcow2' | 'raw';
@@ -82,7 +82,7 @@ export interface KvmHostProps {
 
 /** A host's data disk. */
 export interface KvmDataDiskOptions {
-  /** Size in GiB. */
+  /** Size in GiB, from 1 to 64 TiB (65536). */
   readonly sizeGiB: number;
   /** Where the guest mounts it. @default '/srv/data' */
   readonly mountPath?: string;
@@ -166,10 +166,7 @@ export class KvmHost extends Construct {
     checkOneOf(this, 'autostart', props.autostart, [true, false]);
     this.baseImage = props.baseImage;
     if (props.dataDisk !== undefined) {
-      const size = props.dataDisk.sizeGiB;
-      if (!Token.isUnresolved(size) && (!Number.isInteger(size) || size < 1)) {
-        fail(this, `dataDisk.sizeGiB ${quote(size)} must be a whole number of at least 1`);
-      }
+      checkSize(this, 'dataDisk.sizeGiB', props.dataDisk.sizeGiB, 1, MAX_DISK_GIB, '64 TiB is more than a real host\'s storage pool holds');
       this.dataMountPath = props.dataDisk.mountPath ?? '/srv/data';
     }
     claimHostName(this, props.network, props.provider, this.hostName);

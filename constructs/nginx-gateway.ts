@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { quote } from '../renderers/invalid-input';
 import { isIpv4 } from '../renderers/ipv4';
 import {
-  gatewayFileLimit,
+  gatewayContainerFileLimit,
   GatewayRoute,
   NginxGatewayModel,
   UpstreamPool,
@@ -15,6 +15,7 @@ import { SysctlProfile } from '../renderers/sysctl-profile';
 import { KEEPALIVE_MIN_TIMEOUT_SINCE, nginxAtLeast, nginxVersionOfImage } from '../renderers/nginx-version';
 import { ContainerJob } from './container-job';
 import { brand } from './identity';
+import { plainCopy } from './plain-copy';
 import { ContainerService, HostVolume, PortMapping } from './container-service';
 import { ReloadableNginx, reloadableNginx } from './reloadable-nginx';
 import type { ServiceNetwork } from './service-network';
@@ -172,7 +173,8 @@ export class NginxGateway extends Construct {
     const profile = props.sysctlProfile ?? new SysctlProfile();
     this.backlog = profile.somaxconn;
     this.sysctls = profile.namespacedSysctls();
-    this.settings = {
+    // A copy: a caller changing its arrays or objects afterwards changes nothing rendered.
+    this.settings = plainCopy({
       serverNames: props.serverNames,
       listenPort: props.listenPort,
       tls: props.tls,
@@ -187,7 +189,7 @@ export class NginxGateway extends Construct {
       modules: props.modules,
       clientKeepalive: props.clientKeepalive,
       requestIdFormat: props.requestIdFormat,
-    };
+    });
     if (this.backlog === undefined) {
       Annotations.of(this).addWarning(
         'the sysctl profile sets no net.core.somaxconn, so the listen backlog stays at 511; set it in the profile for bursts of connections',
@@ -228,8 +230,9 @@ export class NginxGateway extends Construct {
       memoryMiB: props.memoryMiB ?? 256,
       cpus: props.cpus ?? 1,
       drainTimeoutSeconds: this.drainTimeoutSeconds,
-      // worker_rlimit_nofile and the container's limit agree, so worker_connections can really be used.
-      nofileLimit: gatewayFileLimit({ process: props.process }),
+      // At least worker_rlimit_nofile, so worker_connections can really be used, with headroom so a
+      // change of workerConnections reaches nginx by a reload instead of a new container.
+      nofileLimit: gatewayContainerFileLimit({ process: props.process }),
       failureMessage: `NginxGateway [${this.node.path}]: the gateway kept its running configuration, because the new one was not activated:`,
       config: () => this.renderedConfig(),
     });
@@ -290,26 +293,26 @@ export class NginxGateway extends Construct {
         );
       }
     }
-    const copy = copyPool(pool);
+    const copy = plainCopy(pool);
     this.poolList.push(copy);
-    return copyPool(copy);
+    return plainCopy(copy);
   }
 
   /** Adds a route to a pool added before; throws on a duplicate path, an unknown pool or a bad value. */
   public addRoute(route: GatewayRoute): GatewayRoute {
     withPath(this, () => validateNginxGateway(this.model([...this.routeList, route])));
-    this.routeList.push({ ...route });
-    return { ...route };
+    this.routeList.push(plainCopy(route));
+    return plainCopy(route);
   }
 
   /** The pools (a deep copy: changing it changes nothing). */
   public get pools(): UpstreamPool[] {
-    return this.poolList.map(copyPool);
+    return plainCopy(this.poolList);
   }
 
-  /** The routes (copies: changing them changes nothing). */
+  /** The routes (a deep copy: changing it changes nothing). */
   public get routes(): GatewayRoute[] {
-    return this.routeList.map((r) => ({ ...r }));
+    return plainCopy(this.routeList);
   }
 
   /**
@@ -394,10 +397,6 @@ export class NginxGateway extends Construct {
       }),
     };
   }
-}
-
-function copyPool(pool: UpstreamPool): UpstreamPool {
-  return { ...pool, servers: pool.servers.map((s) => ({ ...s })) };
 }
 
 function checkPort(scope: Construct, setting: string, value: number, what: string): void {

@@ -48,6 +48,16 @@ export function applyPolicy(scope: IConstruct, options: PolicyOptions = {}): Pol
     fail(scope, 'applyPolicy found no stack here; call it after the stacks are created, just before app.synth()');
   }
   const pack = new PolicyPack(options);
+  if (!TerraformStack.isStack(scope)) {
+    // Over a whole app, an environment named in the options but not here is a typo that checks nothing.
+    const names = stacks.map((st) => st.node.id);
+    const named = [...(options.redundantEnvironments ?? []).map((e) => ['redundantEnvironments', e]), ...Object.keys(options.allowedJurisdictions ?? {}).map((e) => ['allowedJurisdictions', e])];
+    for (const [setting, environment] of named) {
+      if (!names.includes(environment)) {
+        fail(scope, `policy ${setting} names environment ${JSON.stringify(environment)}, which is no stack of this app, so nothing is checked for it: use one of ${names.map((n) => JSON.stringify(n)).join(', ')}`);
+      }
+    }
+  }
   for (const stack of stacks) {
     if ((stack as unknown as { [APPLIED]?: boolean })[APPLIED]) fail(stack, 'the policy is already applied to this stack; call applyPolicy once');
     Object.defineProperty(stack, APPLIED, { value: true, enumerable: false });

@@ -16,7 +16,7 @@ const JURISDICTION = Symbol.for('cdktf-kvm-microservices/policy/jurisdiction');
  *
  * ```ts
  * Jurisdiction.of(prodStack).allowOnly(['NO']);
- * Jurisdiction.of(prodStack.kvmHosts[0]).set('NO');
+ * Jurisdiction.of(prodStack.application.hosts[0].kvmHost!).set('NO');
  * ```
  */
 export class Jurisdiction {

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Annotations, IAspect, TerraformStack } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { InvalidInputError, requireOneOf } from '../renderers/invalid-input';
+import { whyNotCountryCode } from './iso-3166';
 import { PolicyContext, PolicyLevel, PolicyRule } from './rule';
 import { Redundancy } from './redundancy';
 import { ALL_RULES } from './rules';
@@ -98,6 +99,12 @@ export class PolicyPack implements IAspect {
     this.rules = options.rules ?? ALL_RULES;
     this.redundantEnvironments = options.redundantEnvironments ?? [];
     this.allowedJurisdictions = options.allowedJurisdictions ?? {};
+    for (const [environment, codes] of Object.entries(this.allowedJurisdictions)) {
+      for (const code of codes) {
+        const why = typeof code === 'string' && /^[A-Z]{2}$/.test(code) ? whyNotCountryCode(code) : `${JSON.stringify(code)} must be an ISO 3166-1 alpha-2 country code in capitals, e.g. 'NO' for Norway`;
+        if (why !== undefined) throw new InvalidInputError(`policy allowedJurisdictions.${environment} ${why}`);
+      }
+    }
     for (const rule of this.rules) {
       requireOneOf(`policy rule '${rule.id}' level`, rule.level, ['error', 'warning']);
       if (typeof rule.check !== 'function') throw new InvalidInputError(`policy rule '${rule.id}' has no check function; give it check(node, context) returning its findings`);

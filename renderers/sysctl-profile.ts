@@ -38,7 +38,8 @@ export interface SysctlProfileProps {
 type SysctlValue = number | PortRange | readonly (number | PortRange)[];
 
 // What ip_local_port_range is on current kernels when the profile does not set it.
-const KERNEL_DEFAULT_PORT_RANGE: PortRange = [32768, 60999];
+/** Linux's default `net.ipv4.ip_local_port_range`. */
+export const KERNEL_DEFAULT_PORT_RANGE: PortRange = [32768, 60999];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const EXTRA_KEY = /^[a-z][a-z0-9_]*(\.[A-Za-z0-9_-]+)+$/;
 const EXTRA_VALUE = /^[\x21-\x7e]+( [\x21-\x7e]+)*$/;

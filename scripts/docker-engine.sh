@@ -10,13 +10,15 @@ state="${KVMS_DOCKER_STATE:-${XDG_CACHE_HOME:-$HOME/.cache}/cdktf-kvm-microservi
 run="$state/docker-run"
 sock="$run/docker.sock"
 pidfile="$run/dockerd.pid"
+# Ours: the pid file names a live dockerd (a stale file whose pid now belongs to another process is not).
+ours() { [ -f "$pidfile" ] && [ "$(cat "/proc/$(cat "$pidfile")/comm" 2>/dev/null)" = dockerd ]; }
 
 case "${1:-}" in
   env) echo "export DOCKER_HOST=unix://$sock" ;;
   start)
     command -v dockerd >/dev/null || { echo "docker-engine: dockerd missing (apt-get install docker.io)" >&2; exit 1; }
     mkdir -p "$run" "$state/docker-data"
-    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then echo "docker-engine: already running" >&2; exit 0; fi
+    if ours; then echo "docker-engine: already running" >&2; exit 0; fi
     dockerd --iptables=false --ip-masq=false --storage-driver=vfs \
       --data-root "$state/docker-data" --exec-root "$run/exec" --pidfile "$pidfile" \
       -H "unix://$sock" > "$run/dockerd.log" 2>&1 &
@@ -26,10 +28,10 @@ case "${1:-}" in
     done
     echo "docker-engine: dockerd did not come up; last log lines:" >&2; tail -20 "$run/dockerd.log" >&2; exit 1 ;;
   stop)
-    if [ -f "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
-    for _ in $(seq 1 40); do [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null || exit 0; sleep 0.5; done ;;
+    if ours; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
+    for _ in $(seq 1 40); do ours || exit 0; sleep 0.5; done ;;
   status)
-    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && DOCKER_HOST="unix://$sock" docker version >/dev/null 2>&1; then
+    if ours && DOCKER_HOST="unix://$sock" docker version >/dev/null 2>&1; then
       echo "docker-engine: running at unix://$sock (pid $(cat "$pidfile"))"
     else echo "docker-engine: not running"; exit 1; fi ;;
   *) echo "usage: scripts/docker-engine.sh start|stop|status|env" >&2; exit 2 ;;

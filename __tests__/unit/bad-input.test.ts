@@ -344,7 +344,7 @@ const CATALOGUE: [string, Build, string][] = [
   ['SSH key with a cloud-init injection', kvmHost({}, { sshAuthorizedKeys: [`${KEY}\nruncmd: [reboot]`] }),
     'KvmHost [prod/host]: sshAuthorizedKeys[0] "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIZKr13k7dY5..." must be one line'],
   ['data disk of zero GiB', kvmHost({ dataDisk: { sizeGiB: 0 } }),
-    'KvmHost [prod/host]: dataDisk.sizeGiB 0 must be a whole number of at least 1'],
+    'KvmHost [prod/host]: dataDisk.sizeGiB 0 must be a whole number from 1 to 65536; 64 TiB is more than a real host\'s storage pool holds'],
   ['data disk over a system directory', kvmHost({ dataDisk: { sizeGiB: 10, mountPath: '/etc' } }),
     'KvmHost [prod/host]: dataDisk.mountPath "/etc" would hide a system directory of the guest; use a directory of its own such as "/srv/data"'],
   ['data disk mount path with an injection', kvmHost({ dataDisk: { sizeGiB: 10, mountPath: '/srv/data\nruncmd: [reboot]' } }),

@@ -24,7 +24,7 @@ describe('docs/API.md', () => {
   });
 
   it('lists each prop of a construct with its type, default and summary', () => {
-    expect(text).toContain('| `memoryMiB?` | `number` | 2048 | Memory in MiB; at least 512 (Docker and cloud-init need it). |');
+    expect(text).toContain('| `memoryMiB?` | `number` | 2048 | Memory in MiB, from 512 (Docker and cloud-init need it) to 4 TiB (4194304). |');
     expect(text).toContain('| `network` | `IKvmNetwork` | *(required)* | The network the host attaches to; it gets a fixed address there. |');
     expect(text).toContain('```ts\nnew NginxGateway(scope: Construct, id: string, props: NginxGatewayProps)\n```');
   });

@@ -273,30 +273,33 @@ describe('Application refuses bad input with the setting, the value and the fix'
   const two: HostSpec[] = [{ name: 'h1', kind: 'local', address: '192.168.160.1' }, { name: 'h2', kind: 'server', address: '192.168.160.2', user: 'deploy' }];
 
   test.each<[string, Partial<ApplicationProps> & Pick<ApplicationProps, 'services'>, string]>([
-    ['no hosts', { hosts: [], services: {} }, 'hosts "[]" is empty: give at least one host'],
-    ['a host name that is no DNS label', { hosts: [{ name: 'Web_1', kind: 'local' }], services: {} }, 'hosts[0].name "Web_1" must be a DNS label'],
-    ['two hosts of one name', { hosts: [{ name: 'a', kind: 'local' }, { name: 'a', kind: 'server', address: '192.168.1.2', user: 'u' }], services: {} }, 'hosts[1].name "a" is used by two hosts'],
-    ['two local hosts', { hosts: [{ name: 'a', kind: 'local' }, { name: 'b', kind: 'local' }], services: {} }, 'hosts has 2 hosts of kind "local"'],
+    ['no hosts', { hosts: [], services: {} }, 'hosts "[]" is empty: give at least one host, e.g. [{ name: \'local\', kind: \'local\' }]'],
+    ['a host name that is no DNS label', { hosts: [{ name: 'Web_1', kind: 'local' }], services: {} }, 'hosts[0].name "Web_1" must be a DNS label (lowercase letters, digits, \'-\', not at either end), e.g. "kvm-1"'],
+    ['two hosts of one name', { hosts: [{ name: 'a', kind: 'local' }, { name: 'a', kind: 'server', address: '192.168.1.2', user: 'u' }], services: {} }, 'hosts[1].name "a" is used by two hosts; give each host its own name'],
+    ['two local hosts', { hosts: [{ name: 'a', kind: 'local' }, { name: 'b', kind: 'local' }], services: {} }, 'hosts has 2 hosts of kind "local": there is one local Docker engine; keep one'],
     ['an unknown host kind', { hosts: [{ name: 'a', kind: 'lxc' } as unknown as HostSpec], services: {} }, 'hosts[0].kind "lxc" must be one of "local", "kvm", "server"'],
     ['an unknown hypervisor', { kvm: KVM, hypervisors: HYPERVISORS, hosts: [{ name: 'a', kind: 'kvm', hypervisor: 'hv9' }], services: {} }, 'hosts[0].hypervisor "hv9" is not a hypervisor of this application: use one of "hv1", "hv2", or add it under hypervisors'],
-    ['a KVM host without kvm settings', { hypervisors: HYPERVISORS, hosts: [{ name: 'a', kind: 'kvm', hypervisor: 'hv1' }], services: {} }, 'hosts[0] "a" is a KVM host, but kvm (baseImage, sshPublicKeys) is not set'],
-    ['a service that uses itself', { services: { web: web({ uses: ['web'] }) } }, 'services.web.uses "web" is the service itself'],
-    ['a service that uses an unknown name', { services: { web: web({ uses: ['cache'] }) } }, 'services.web.uses "cache" is no service or database of this application: use one of none (add it under services or databases)'],
-    ['a cycle of uses', { services: { a: { image: 'x/a:1', port: 1, uses: ['b'] }, b: { image: 'x/b:1', port: 2, uses: ['c'] }, c: { image: 'x/c:1', port: 3, uses: ['a'] } } }, 'services use each other in a cycle (a -> b -> c -> a)'],
+    ['a KVM host without kvm settings', { hypervisors: HYPERVISORS, hosts: [{ name: 'a', kind: 'kvm', hypervisor: 'hv1' }], services: {} }, 'hosts[0] "a" is a KVM host, but kvm (baseImage, sshPublicKeys) is not set; add kvm: { baseImage, sshPublicKeys }'],
+    ['a service that uses itself', { services: { web: web({ uses: ['web'] }) } }, 'services.web.uses "web" is the service itself: remove it (replicas of one service reach each other by the alias "web")'],
+    ['a service that uses an unknown name', { services: { web: web({ uses: ['cache'] }) } }, 'services.web.uses "cache" is no service or database of this application: add it under services or databases, or remove it'],
+    ['a cycle of uses', { services: { a: { image: 'x/a:1', port: 1, uses: ['b'] }, b: { image: 'x/b:1', port: 2, uses: ['c'] }, c: { image: 'x/c:1', port: 3, uses: ['a'] } } }, 'services use each other in a cycle (a -> b -> c -> a): services start in the order they use each other, so break the cycle by removing one of these uses'],
     ['a database on an unknown host', { services: {}, databases: { db: { host: 'h9' } } }, 'databases.db.host "h9" is not a host of this application: use one of "local"'],
     ['two services claiming one route', { services: { a: web(), b: web({ image: 'x/b:1' }) } }, 'services.b.routes claims "/", which services.a.routes claims too: give each path to one service'],
-    ['a routed service without a port', { services: { a: web({ port: undefined }) } }, 'services.a.port is not set, but the service has routes'],
+    ['a routed service without a port', { services: { a: web({ port: undefined }) } }, 'services.a.port is not set, but the service has routes: give the port it listens on in its container'],
     ['a routed service with no replica', { services: { a: web({ replicas: 0 }) } }, 'services.a.replicas 0 leaves its routes "/" without a server: give at least 1 replica, or remove its routes'],
-    ['a service and a database of one name', { services: { db: web() }, databases: { db: {} } }, 'services.db and databases.db share the name "db"'],
-    ['a name that is not a label', { services: { Web: web() } }, 'services.Web: the name "Web" must be lowercase letters'],
+    ['a service and a database of one name', { services: { db: web() }, databases: { db: {} } }, 'services.db and databases.db share the name "db", which is a network alias: rename one'],
+    ['a name that is not a label', { services: { Web: web() } }, 'services.Web: the name "Web" must be lowercase letters, digits and \'-\', starting with a letter, at most 31 characters (it is a network alias and a variable prefix)'],
     ['a cross-host port that clashes', { hosts: two, services: { a: web({ placement: { hosts: ['h1'] } }), w: { image: 'x/w:1', uses: ['a'], placement: { hosts: ['h2'] } } }, gateway: { port: 20000 } }, 'gateway.port and the relay port of services.a would both publish port 20000 on host "h1": set crossHost.portBase to a range without published ports, or move the other port'],
-    ['a cross-host port range that does not fit', { services: { a: web() }, crossHost: { portBase: 80 } }, 'crossHost.portBase 80 must be a whole number from 1024 to 65534'],
-    ['a local host other hosts need without an address', { hosts: [{ name: 'h1', kind: 'local' }, two[1]], services: { w: { image: 'x/w:1', uses: ['db'], placement: { hosts: ['h2'] } } }, databases: { db: { host: 'h1' } } }, 'services.w.uses "db" reaches host "h1" from another host, but it has no address'],
-    ['a server reached across hosts by name', { hosts: [two[0], { name: 'h2', kind: 'server', address: 'vps.example.de', user: 'u' }], services: { a: web({ replicas: 2 }) } }, 'services.a.routes reaches host "h2" from another host at "vps.example.de", which is not an IPv4 address'],
-    ['a KVM database path off the data disk', { kvm: KVM, hypervisors: HYPERVISORS, hosts: [TWO_KVM[0]], services: {}, databases: { db: { dataPath: '/opt/data/mysql' } } }, 'databases.db.dataPath "/opt/data/mysql" is not on the data disk of KVM host "qa-1", mounted at "/srv/data"'],
+    ['a cross-host port range that does not fit', { services: { a: web() }, crossHost: { portBase: 80 } }, 'crossHost.portBase 80 must be a whole number from 1024 to 65534 (one port per service above it)'],
+    ['a local host other hosts need without an address', { hosts: [{ name: 'h1', kind: 'local' }, two[1]], services: { w: { image: 'x/w:1', uses: ['db'], placement: { hosts: ['h2'] } } }, databases: { db: { host: 'h1' } } }, 'services.w.uses "db" reaches host "h1" from another host, but it has no address: give hosts[].address for "h1" (the address other hosts reach it at)'],
+    ['a server reached across hosts by name', { hosts: [two[0], { name: 'h2', kind: 'server', address: 'vps.example.de', user: 'u' }], services: { a: web({ replicas: 2 }) } }, 'services.a.routes reaches host "h2" from another host at "vps.example.de", which is not an IPv4 address: Docker publishes ports on an address, so give hosts[].privateAddress as an IPv4 address'],
+    ['a KVM database path off the data disk', { kvm: KVM, hypervisors: HYPERVISORS, hosts: [TWO_KVM[0]], services: {}, databases: { db: { dataPath: '/opt/data/mysql' } } }, 'databases.db.dataPath "/opt/data/mysql" is not on the data disk of KVM host "qa-1", mounted at "/srv/data": the data would go with the root disk; use a path under /srv/data/, e.g. "/srv/data/db"'],
     ['spread that is no choice', { services: { a: { image: 'x/a:1', placement: { spread: 'strict' as 'required' } } } }, 'services.a.placement.spread "strict" must be one of "preferred", "required"'],
-    ['a gateway with nothing to route', { services: { w: { image: 'x/w:1' } }, gateway: { port: 80 } }, 'gateway is set, but no service has routes'],
+    ['a gateway with nothing to route', { services: { w: { image: 'x/w:1' } }, gateway: { port: 80 } }, 'gateway is set, but no service has routes: give a service routes (e.g. routes: [\'/\']), or remove gateway'],
+    ['a gateway on an unknown host', { services: { a: web() }, gateway: { host: 'edge' } }, 'gateway.host "edge" is not a host of this application: use one of "local"'],
+    ['two databases on one host and port', { hosts: two, services: { w: { image: 'x/w:1', uses: ['db1', 'db2'], placement: { hosts: ['h2'] } } }, databases: { db1: { host: 'h1' }, db2: { host: 'h1' } } }, 'databases.db2.port and databases.db1.port would both publish port 3306 on host "h1": give one of them another port (databases.db1.port or databases.db2.port)'],
   ])('fails on %s', (_what, props, message) => {
-    expect(() => build(props)).toThrow(message);
+    // the whole message: the construct path, the setting and its value, the fix
+    expect(() => build(props)).toThrow(`Application [qa/app]: ${message}`);
   });
 });

@@ -699,6 +699,16 @@ describe('ContainerService guards', () => {
     );
     expect(add({ sysctls: { 'net.ipv4.ip_local_reserved_ports': '3306\nkernel.x=1' } })).toThrow('value "3306\\nkernel.x=1" must be ports and low-high ranges separated by commas');
   });
+  test('fails when reserved ports leave no ephemeral port for outgoing connections', () => {
+    expect(add({ sysctls: { 'net.ipv4.ip_local_reserved_ports': '1-65535' } })).toThrow(
+      'ContainerService [dev/services/web]: sysctl "net.ipv4.ip_local_reserved_ports" value "1-65535" covers the kernel\'s default ephemeral range 32768-60999, so no port is left for outgoing connections (connect() fails with EADDRNOTAVAIL); reserve only the ports services listen on, such as \'3306,8080\', or widen net.ipv4.ip_local_port_range',
+    );
+    expect(add({ sysctls: { 'net.ipv4.ip_local_port_range': '40000 40010', 'net.ipv4.ip_local_reserved_ports': '3306,40000-40005,40006-40010' } })).toThrow(
+      'value "3306,40000-40005,40006-40010" covers the whole ephemeral range 40000-40010 (net.ipv4.ip_local_port_range), so no port is left',
+    );
+    // one port left is enough
+    expect(add({ sysctls: { 'net.ipv4.ip_local_port_range': '40000 40010', 'net.ipv4.ip_local_reserved_ports': '40000-40009' } })).not.toThrow();
+  });
   test('fails when a reserved port is out of range or a range is reversed', () => {
     expect(add({ sysctls: { 'net.ipv4.ip_local_reserved_ports': '3306,70000' } })).toThrow(
       'sysctl "net.ipv4.ip_local_reserved_ports" value "3306,70000" has 70000, outside the ports 1-65535; use ports from 1 to 65535',

@@ -514,12 +514,17 @@ describe('KvmHost data disk', () => {
 
   it('fails when the size is below 1 GiB', () => {
     const { build } = setup();
-    expect(() => build({ dataDisk: { sizeGiB: 0 } })).toThrow('KvmHost [test/host]: dataDisk.sizeGiB 0 must be a whole number of at least 1');
+    expect(() => build({ dataDisk: { sizeGiB: 0 } })).toThrow('KvmHost [test/host]: dataDisk.sizeGiB 0 must be a whole number from 1 to 65536; 64 TiB is more than a real host\'s storage pool holds');
+  });
+
+  it('fails when the size is more than a real host holds', () => {
+    const { build } = setup();
+    expect(() => build({ dataDisk: { sizeGiB: 1e9 } })).toThrow('KvmHost [test/host]: dataDisk.sizeGiB 1000000000 must be a whole number from 1 to 65536; 64 TiB is more than a real host\'s storage pool holds');
   });
 
   it('fails when the size is not whole', () => {
     const { build } = setup();
-    expect(() => build({ dataDisk: { sizeGiB: 1.5 } })).toThrow('KvmHost [test/host]: dataDisk.sizeGiB 1.5 must be a whole number of at least 1');
+    expect(() => build({ dataDisk: { sizeGiB: 1.5 } })).toThrow('KvmHost [test/host]: dataDisk.sizeGiB 1.5 must be a whole number from 1 to 65536; 64 TiB is more than a real host\'s storage pool holds');
   });
 
   it('fails when the mount path is relative', () => {

@@ -123,3 +123,36 @@ describe('NginxGateway rollout wiring', () => {
     expect(job.lifecycle).not.toHaveProperty('replace_triggered_by');
   });
 });
+
+describe('NginxGateway limits', () => {
+  const gatewayWith = (process: { workerConnections?: number }, maxBodySizeMiB = 1) => {
+    const { stack, network } = setup();
+    const gateway = new NginxGateway(stack, 'gateway', {
+      network,
+      process,
+      pools: [{ name: 'frontend_pool', servers: [{ host: 'web1', port: 8080 }] }],
+      routes: [{ path: '/', pool: 'frontend_pool', maxBodySizeMiB }],
+    });
+    const all = containers(stack);
+    return { nginx: all[gateway.service.container.friendlyUniqueId], config: all[gateway.activation.container.friendlyUniqueId].upload[0].content as string };
+  };
+
+  test('worker connections and route limits reach nginx by a reload: the gateway container stays as it is', () => {
+    // GIVEN the defaults, and then more connections per worker and a larger body limit
+    const before = gatewayWith({});
+    const after = gatewayWith({ workerConnections: 16384 }, 20);
+    // THEN only the activation job's configuration differs; the container keeps its file limit with headroom
+    expect(after.nginx).toEqual(before.nginx);
+    expect(before.nginx.ulimit).toEqual([{ name: 'nofile', soft: 65536, hard: 65536 }]);
+    expect(after.config).toContain('worker_rlimit_nofile 32768;');
+    expect(after.config).toContain('    worker_connections 16384;');
+    expect(after.config).toContain('client_max_body_size 20m;');
+    expect(after.config).not.toEqual(before.config);
+  });
+
+  test('more connections than the headroom holds raise the container limit (a new gateway container)', () => {
+    const { nginx, config } = gatewayWith({ workerConnections: 40000 });
+    expect(nginx.ulimit).toEqual([{ name: 'nofile', soft: 80000, hard: 80000 }]);
+    expect(config).toContain('worker_rlimit_nofile 80000;');
+  });
+});

@@ -138,6 +138,30 @@ describe('NginxGateway', () => {
     expect(activationConfig(synth, gateway)).not.toContain('frontend_pool');
   });
 
+  test('keeps deep copies of what it is given: changing nested arrays and objects afterwards changes nothing', () => {
+    // GIVEN props and a route with nested arrays and objects
+    const { stack, network } = setup();
+    const serverNames = ['shop.example.no'];
+    const cors = { allowOrigins: ['https://shop.example.no'] };
+    const responseHeaders: Record<string, string> = { 'Cache-Control': 'no-store' };
+    const gateway = new NginxGateway(stack, 'gateway', { network, serverNames, pools: [pools[1]] });
+    gateway.addRoute({ ...routes[1], cors, responseHeaders });
+    const before = gateway.config;
+
+    // WHEN the caller changes them, and a getter's nested values
+    serverNames.push('evil.example.com');
+    cors.allowOrigins.push('https://evil.example.com');
+    responseHeaders['X-Injected'] = 'yes';
+    (gateway.routes[0].responseHeaders as Record<string, string>)['X-B'] = 'b';
+    (gateway.routes[0].cors!.allowOrigins as string[]).push('https://other.example.com');
+
+    // THEN the rendered configuration is what it was
+    expect(gateway.config).toBe(before);
+    expect(before).not.toContain('evil.example.com');
+    expect(before).not.toContain('X-Injected');
+    expect(gateway.routes[0].responseHeaders).toEqual({ 'Cache-Control': 'no-store' });
+  });
+
   test('changing a pool after adding it changes nothing', () => {
     const { stack, network } = setup();
     const pool = { name: 'p', servers: [{ host: '10.0.0.2', port: 80 }] };

@@ -186,6 +186,33 @@ describe('applyPolicy', () => {
     expect(() => Testing.synth(stack, true)).toThrow("[prod/host] [data-residency] host has no declared jurisdiction, but environment 'prod' allows hosts only in 'NO'");
   });
 
+  test('refuses an allowed jurisdiction that is no country code', () => {
+    const { stack } = dockerStack('prod');
+    expect(() => applyPolicy(stack, { allowedJurisdictions: { prod: ['XX'] } })).toThrow(
+      'policy allowedJurisdictions.prod "XX" is not an assigned ISO 3166-1 alpha-2 country code; use the code of the country, e.g. \'NO\' for Norway',
+    );
+    expect(() => applyPolicy(dockerStack('prod').stack, { allowedJurisdictions: { prod: ['no'] } })).toThrow(
+      'policy allowedJurisdictions.prod "no" must be an ISO 3166-1 alpha-2 country code in capitals, e.g. \'NO\' for Norway',
+    );
+  });
+
+  test('over a whole app, refuses an environment name that is no stack of it (a typo checks nothing)', () => {
+    const app = Testing.app();
+    singleServerGateway(app, 'staging');
+    singleServerGateway(app, 'prod');
+    expect(() => applyPolicy(app, { redundantEnvironments: ['prdo'] })).toThrow(
+      'policy redundantEnvironments names environment "prdo", which is no stack of this app, so nothing is checked for it: use one of "staging", "prod"',
+    );
+  });
+
+  test('over a whole app, refuses allowed jurisdictions for an environment that is no stack of it', () => {
+    const app = Testing.app();
+    singleServerGateway(app, 'prod');
+    expect(() => applyPolicy(app, { allowedJurisdictions: { live: ['NO'] } })).toThrow(
+      'policy allowedJurisdictions names environment "live", which is no stack of this app, so nothing is checked for it: use one of "prod"',
+    );
+  });
+
   test('fails when applied twice to a stack', () => {
     const { stack } = dockerStack();
     applyPolicy(stack);

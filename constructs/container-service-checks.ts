@@ -3,7 +3,7 @@ import { Annotations, Token } from 'cdktf';
 import { IConstruct } from 'constructs';
 import * as path from 'path';
 import { quote } from '../renderers/invalid-input';
-import { KERNEL_DEFAULT_PORT_RANGE } from '../renderers/sysctl-profile';
+import { coversPortRange, KERNEL_DEFAULT_PORT_RANGE } from '../renderers/sysctl-profile';
 import type { ContainerServiceOptions, HealthcheckOptions, ReplacementStrategy, RestartPolicy } from './container-service-options';
 import { checkOneOf, fail } from './validation';
 
@@ -123,12 +123,11 @@ function checkEphemeralPortsLeft(scope: IConstruct, sysctls: Readonly<Record<str
   const bounds = range === undefined ? undefined : /^\s*(\d+)\s+(\d+)\s*$/.exec(range);
   if (range !== undefined && bounds === null) return; // the kernel refuses it; not this check's business
   const [low, high] = bounds ? [Number(bounds[1]), Number(bounds[2])] : KERNEL_DEFAULT_PORT_RANGE;
-  const taken = new Set<number>();
-  for (const part of reserved.split(',')) {
+  const ports = reserved.split(',').map((part): [number, number] => {
     const [from, to = from] = part.split('-').map(Number);
-    for (let port = Math.max(from, low); port <= Math.min(to, high); port++) taken.add(port);
-  }
-  if (taken.size < high - low + 1) return;
+    return [from, to];
+  });
+  if (!coversPortRange(ports, [low, high])) return;
   const where = range === undefined ? `the kernel's default ephemeral range ${low}-${high}` : `the whole ephemeral range ${low}-${high} (net.ipv4.ip_local_port_range)`;
   fail(scope, `sysctl "net.ipv4.ip_local_reserved_ports" value ${quote(reserved)} covers ${where}, so no port is left for outgoing connections (connect() fails with EADDRNOTAVAIL); reserve only the ports services listen on, such as '3306,8080', or widen net.ipv4.ip_local_port_range`);
 }

@@ -38,6 +38,17 @@ export interface SysctlProfileProps {
 type SysctlValue = number | PortRange | readonly (number | PortRange)[];
 
 // What ip_local_port_range is on current kernels when the profile does not set it.
+/** Whether the reserved ports (single ports and low-high ranges) hold every port of `range`. */
+export function coversPortRange(reserved: readonly (number | PortRange)[], range: PortRange): boolean {
+  const [low, high] = range;
+  const taken = new Set<number>();
+  for (const entry of reserved) {
+    const [from, to] = typeof entry === 'number' ? [entry, entry] : entry;
+    for (let port = Math.max(from, low); port <= Math.min(to, high); port++) taken.add(port);
+  }
+  return taken.size === high - low + 1;
+}
+
 /** Linux's default `net.ipv4.ip_local_port_range`. */
 export const KERNEL_DEFAULT_PORT_RANGE: PortRange = [32768, 60999];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -202,12 +213,7 @@ export class SysctlProfile {
     if (reserved === undefined) return;
     const range = this.known.get('net.ipv4.ip_local_port_range') as PortRange | undefined;
     const [low, high] = range ?? KERNEL_DEFAULT_PORT_RANGE;
-    const taken = new Set<number>();
-    for (const entry of reserved) {
-      const [from, to] = typeof entry === 'number' ? [entry, entry] : entry;
-      for (let port = Math.max(from, low); port <= Math.min(to, high); port++) taken.add(port);
-    }
-    if (taken.size < high - low + 1) return;
+    if (!coversPortRange(reserved, [low, high])) return;
     const where = range === undefined ? `the kernel's default ephemeral range ${low}-${high}` : `the whole ephemeral range ${low}-${high} (net.ipv4.ip_local_port_range)`;
     throw new InvalidInputError(
       `net.ipv4.ip_local_reserved_ports ${formatValue('net.ipv4.ip_local_reserved_ports', reserved)} covers ${where}, so no port is left for outgoing connections (connect() fails with EADDRNOTAVAIL); reserve only the ports services listen on, such as [3306, 8080], or widen net.ipv4.ip_local_port_range`,

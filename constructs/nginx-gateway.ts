@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { quote } from '../renderers/invalid-input';
 import { isIpv4 } from '../renderers/ipv4';
 import {
-  gatewayContainerFileLimit,
+  gatewayFileLimit,
   GatewayRoute,
   NginxGatewayModel,
   UpstreamPool,
@@ -230,9 +230,8 @@ export class NginxGateway extends Construct {
       memoryMiB: props.memoryMiB ?? 256,
       cpus: props.cpus ?? 1,
       drainTimeoutSeconds: this.drainTimeoutSeconds,
-      // At least worker_rlimit_nofile, so worker_connections can really be used, with headroom so a
-      // change of workerConnections reaches nginx by a reload instead of a new container.
-      nofileLimit: gatewayContainerFileLimit({ process: props.process }),
+      // worker_rlimit_nofile and the container's limit agree, so worker_connections can really be used.
+      nofileLimit: gatewayFileLimit({ process: props.process }),
       failureMessage: `NginxGateway [${this.node.path}]: the gateway kept its running configuration, because the new one was not activated:`,
       config: () => this.renderedConfig(),
     });

@@ -3,7 +3,7 @@ import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { quote } from '../renderers/invalid-input';
 import { isIpv4 } from '../renderers/ipv4';
-import { gatewayContainerFileLimit } from '../renderers/nginx-config';
+import { gatewayFileLimit } from '../renderers/nginx-config';
 import { renderStreamRelayConfig } from '../renderers/stream-relay';
 import { ContainerJob } from './container-job';
 import { ContainerService } from './container-service';
@@ -113,7 +113,7 @@ export class StreamRelay extends Construct {
       memoryMiB: props.memoryMiB ?? 64,
       cpus: 0.5,
       drainTimeoutSeconds: drain,
-      nofileLimit: gatewayContainerFileLimit({}),
+      nofileLimit: gatewayFileLimit({}),
       failureMessage: `StreamRelay [${this.node.path}]: the relay kept its running configuration, because the new one was not activated:`,
       config: () => this.config(props, drain, nginxVersion),
     });

@@ -10,6 +10,6 @@
 export * from './nginx-model';
 export * from './nginx-gateway-model';
 export { validateNginxGateway, resolveRoutes } from './nginx-gateway-validation';
-export { CONTAINER_FILE_LIMIT_FLOOR, gatewayContainerFileLimit, gatewayFileLimit } from './nginx-core-render';
+export { gatewayFileLimit } from './nginx-core-render';
 export { DEFAULT_NGINX_VERSION, nginxVersionOfImage } from './nginx-version';
 export { renderNginxConfig } from './nginx-http';

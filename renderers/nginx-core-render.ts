@@ -14,29 +14,15 @@ export const DEFAULT_WORKER_CONNECTIONS = 4096;
  * The open-file limit every nginx worker of this model needs (`worker_rlimit_nofile`): two files per
  * connection (a proxied connection holds a client and an upstream socket, a buffered one a temp file
  * too), so `2 × workerConnections`. The container's `nofile` ulimit (soft and hard) must be at least
- * this: nginx raises the workers' limit to it, and a container cannot raise its hard limit
- * (`gatewayContainerFileLimit` gives the container that, with headroom).
+ * this: nginx raises the workers' limit to it, and a container cannot raise its hard limit. The
+ * container gets exactly this, not more: Docker cannot give a container more than its own hard limit
+ * (20000 on some hosts), and the container fails to start if asked to.
  * @example
  * const files = gatewayFileLimit(model); // 8192 with the default 4096 connections
+ * // docker_container: ulimit { name = "nofile", soft = files, hard = files }
  */
 export function gatewayFileLimit(model: { readonly process?: NginxProcess }): number {
   return 2 * (model.process?.workerConnections ?? DEFAULT_WORKER_CONNECTIONS);
-}
-
-/** The smallest `nofile` ulimit a gateway or relay container gets (see `gatewayContainerFileLimit`). */
-export const CONTAINER_FILE_LIMIT_FLOOR = 65536;
-
-/**
- * The `nofile` ulimit of the container nginx runs in: at least `CONTAINER_FILE_LIMIT_FLOOR`, and more
- * only when `gatewayFileLimit` needs more. A ulimit is fixed when the container is created (changing it
- * replaces the container, an outage for a gateway), while `worker_rlimit_nofile` reaches new workers by
- * a reload: with headroom in the container, a change of `workerConnections` up to 32768 is a reload.
- * @example
- * gatewayContainerFileLimit({}); // 65536
- * gatewayContainerFileLimit({ process: { workerConnections: 40000 } }); // 80000
- */
-export function gatewayContainerFileLimit(model: { readonly process?: NginxProcess }): number {
-  return Math.max(CONTAINER_FILE_LIMIT_FLOOR, gatewayFileLimit(model));
 }
 
 /** Indents every non-empty line. */

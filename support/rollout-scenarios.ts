@@ -97,6 +97,13 @@ export const ROLLOUT_SCENARIOS: readonly RolloutScenario[] = [
     affectedPaths: ['/db', '/db?value=rollout'],
   },
   {
+    // The gateway's namespaced sysctls are fixed when Docker creates its container.
+    change: 'sysctl net.core.somaxconn changed, gateway (stop-first)',
+    apply: (c) => ({ ...c, sysctl: { ...c.sysctl, 'net.core.somaxconn': 2048 } }),
+    expect: 'interrupts',
+    maxOutageSeconds: 15,
+  },
+  {
     change: 'new image tag, gateway (stop-first)',
     apply: (c, tag) => ({ ...c, gateway: { ...c.gateway, image: tag(c.gateway!.image!) } }),
     expect: 'interrupts',

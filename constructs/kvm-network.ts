@@ -4,7 +4,7 @@ import { Network } from '../providers/libvirt/network';
 import { InvalidInputError } from '../renderers/invalid-input';
 import { Ipv4Network, formatCidr, formatIpv4, hostAt, isUsableHost, parseCidr, parseIpv4 } from '../renderers/ipv4';
 import { brand, isInstance } from './identity';
-import { claimNetwork } from './network-claims';
+import { claimNetwork, machineOf } from './network-claims';
 import { requireProviderAtSynth } from './provider-presence';
 import { checkOneOf, fail, withPath } from './validation';
 
@@ -94,7 +94,11 @@ class AddressBook {
  * for its default, unaliased one), and fails naming the network it collides with.
  */
 function claimOnHypervisor(owner: Construct, provider: TerraformProvider | undefined, name: string, ipv4: Ipv4Network, cidr: string): void {
-  const hypervisor = provider === undefined || provider.alias === undefined ? TerraformStack.of(owner) : provider;
+  // Left out, the provider is the stack's default libvirt provider; its URI names the machine.
+  const stack = TerraformStack.of(owner);
+  const given = provider ?? stack.node.children.find((c): c is TerraformProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === 'libvirt' && c.alias === undefined);
+  const own = given === undefined || given.alias === undefined ? stack : given;
+  const hypervisor = given === undefined ? own : machineOf(owner, (given as { uri?: unknown }).uri, own);
   const clash = claimNetwork(hypervisor, { owner, name, range: ipv4 });
   if (clash === undefined) return;
   const where = `on the same hypervisor (${provider === undefined ? "the stack's default libvirt provider" : `libvirt provider ${provider.node.path}`})`;

@@ -1,3 +1,4 @@
+import { Token } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { Ipv4Network, ipv4Overlap } from '../renderers/ipv4';
 
@@ -20,6 +21,21 @@ export interface NetworkClash {
 }
 
 const CLAIMS = new WeakMap<object, NetworkClaim[]>();
+const MACHINES = new WeakMap<object, Map<string, object>>();
+
+/**
+ * The object that stands for the machine `endpoint` names (a libvirt URI, a Docker host URL), one per
+ * endpoint in the app, so two providers (or two stacks) that reach one machine share its claims;
+ * `fallback` when the endpoint is not known at synth.
+ */
+export function machineOf(scope: IConstruct, endpoint: unknown, fallback: object): object {
+  if (typeof endpoint !== 'string' || endpoint === '' || Token.isUnresolved(endpoint)) return fallback;
+  const machines = MACHINES.get(scope.node.root) ?? new Map<string, object>();
+  MACHINES.set(scope.node.root, machines);
+  const machine = machines.get(endpoint) ?? { endpoint };
+  machines.set(endpoint, machine);
+  return machine;
+}
 
 /**
  * Records `claim` on `host` (any object that stands for one machine: a provider, or a stack for its

@@ -7,7 +7,7 @@ import { Ipv4Network, formatCidr, parseCidr } from '../renderers/ipv4';
 import { ContainerService, ContainerServiceOptions, PublishedPort } from './container-service';
 import { DatabaseService, DatabaseServiceOptions } from './database-service';
 import { brand, isInstance } from './identity';
-import { claimNetwork } from './network-claims';
+import { claimNetwork, machineOf } from './network-claims';
 import { checkOneOf, fail, withPath } from './validation';
 
 /** Props of `ServiceNetwork`. */
@@ -184,7 +184,7 @@ export class ServiceNetwork extends Construct {
   // Docker keeps one network per name on a host and refuses overlapping address pools.
   private claimOn(provider: DockerProvider): void {
     const name = Token.isUnresolved(this.networkName) ? undefined : this.networkName;
-    const clash = claimNetwork(provider, { owner: this, name, range: this.subnetRange });
+    const clash = claimNetwork(machineOf(this, provider.host, provider), { owner: this, name, range: this.subnetRange });
     if (clash === undefined) return;
     const where = `on the same Docker host (provider ${provider.node.path})`;
     const other = clash.other.owner.node.path;

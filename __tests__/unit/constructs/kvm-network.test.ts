@@ -169,6 +169,25 @@ describe('KvmNetwork collisions on one hypervisor', () => {
     expect(() => build({ name: 'a' }, 'b')).toThrow('KvmNetwork [test/b]: name "a" is already the libvirt name of network test/a on the same hypervisor');
   });
 
+  it('fails when two providers, or two stacks, reach one hypervisor by the same URI', () => {
+    // GIVEN two aliased providers for one hypervisor, and a network on the first
+    const { stack, build } = setup();
+    const uri = 'qemu+ssh://root@kvm1.example.no/system';
+    const first = new LibvirtProvider(stack, 'hv1a', { uri, alias: 'hv1a' });
+    const second = new LibvirtProvider(stack, 'hv1b', { uri, alias: 'hv1b' });
+    build({ name: 'shop', provider: first }, 'a');
+    // THEN the same name through the second provider, or an overlapping range from another stack, fails
+    expect(() => build({ name: 'shop', provider: second, cidr: '192.168.151.0/24' }, 'b')).toThrow(
+      'KvmNetwork [test/b]: name "shop" is already the libvirt name of network test/a on the same hypervisor (libvirt provider test/hv1b); libvirt keeps one network per name, so give this one another name',
+    );
+    const other = new TerraformStack(stack.node.root as never, 'other');
+    const provider = new LibvirtProvider(other, 'libvirt', { uri });
+    expect(() => new KvmNetwork(other, 'c', { name: 'shop-2', cidr: '192.168.150.0/24' })).toThrow(
+      'KvmNetwork [other/c]: cidr "192.168.150.0/24" overlaps 192.168.150.0/24 of network test/a on the same hypervisor (the stack\'s default libvirt provider)',
+    );
+    expect(new KvmNetwork(other, 'd', { name: 'shop-3', cidr: '192.168.152.0/24', provider }).ipv4.prefix).toBe(24);
+  });
+
   it('accepts one name and range on two hypervisors, and in two stacks', () => {
     const { stack, build } = setup();
     const remote = new LibvirtProvider(stack, 'remote', { uri: 'qemu+ssh://root@kvm2.example.no/system', alias: 'kvm2' });

@@ -186,6 +186,16 @@ describe('ServiceNetwork guards', () => {
       'ServiceNetwork [dev/clash]: networkName "shop-2" is already used by network dev/local on the same Docker host (provider dev/vm2)',
     );
   });
+  test('fails when two stacks reach one Docker host by the same URL and claim one network name', () => {
+    const app = Testing.app();
+    const host = 'ssh://deploy@203.0.113.10';
+    const staging = new TerraformStack(app, 'staging');
+    new ServiceNetwork(staging, 'services', { provider: new DockerProvider(staging, 'docker', { host }), networkName: 'shop' });
+    const prod = new TerraformStack(app, 'prod');
+    expect(() => new ServiceNetwork(prod, 'services', { provider: new DockerProvider(prod, 'docker', { host }), networkName: 'shop' })).toThrow(
+      'ServiceNetwork [prod/services]: networkName "shop" is already used by network staging/services on the same Docker host (provider prod/docker); Docker network names are unique per host, so give this one another networkName',
+    );
+  });
   test('accepts one name and subnet on two Docker hosts', () => {
     const { stack } = setup({ networkName: 'shop', subnet: '172.28.0.0/24' });
     const vm2 = new DockerProvider(stack, 'vm2', { host: 'ssh://deploy@10.0.0.12', alias: 'vm2' });

@@ -1,5 +1,5 @@
 // The checks of a `ContainerService`'s options that need no other state than the construct to name.
-import { Annotations, Token } from 'cdktf';
+import { Token } from 'cdktf';
 import { IConstruct } from 'constructs';
 import * as path from 'path';
 import { quote } from '../renderers/invalid-input';
@@ -56,9 +56,8 @@ export function checkImage(scope: IConstruct, image: string): void {
   const colon = lastPart.indexOf(':');
   const tag = colon === -1 ? undefined : lastPart.slice(colon + 1);
   if (tag === '') fail(scope, `image ${quote(image)} ends with ':'; give a tag such as ${quote(`${image}1.0`)}`);
-  if (tag === undefined || tag === 'latest') {
-    Annotations.of(scope).addWarning(`image ${quote(image)} is not pinned (${tag === undefined ? 'no tag' : ':latest'}): a rebuild or pull can change what runs; pin a version tag or a digest`);
-  }
+  // An unpinned tag (none, or latest) is judged by the policy rule container-pinned-image, where a
+  // suppression with its reason can allow it: one decision in one place.
 }
 
 export function checkName(scope: IConstruct, what: string, value: string, pattern: RegExp, rule: string): void {

@@ -4,6 +4,7 @@ import { Network } from '@cdktf/provider-docker/lib/network';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { Volume } from '@cdktf/provider-docker/lib/volume';
 import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
+import { containerPinnedImage } from '../../../policy/rules';
 import { ContainerService, ContainerServiceOptions, FINGERPRINT_LABEL, looksSecret } from '../../../constructs/container-service';
 import { ServiceNetwork } from '../../../constructs/service-network';
 
@@ -85,14 +86,17 @@ describe('ContainerService options', () => {
     expect(warnings(service)).toEqual([]);
   });
 
-  test('warns on an image with :latest', () => {
-    const { service } = synthService({ image: 'my-php-app:latest' });
-    expect(warnings(service)).toEqual([expect.stringContaining('image "my-php-app:latest" is not pinned (:latest)')]);
-  });
-
-  test('warns on an image without a tag (a registry port is not a tag)', () => {
-    const { service } = synthService({ image: 'registry.local:5000/my-php-app' });
-    expect(warnings(service)).toEqual([expect.stringContaining('is not pinned (no tag)')]);
+  test('leaves an unpinned image to the policy rule container-pinned-image: no warning of its own, so its suppression is the one decision', () => {
+    const latest = synthService({ image: 'my-php-app:latest' }).service;
+    const untagged = synthService({ image: 'registry.local:5000/my-php-app' }).service;
+    expect([warnings(latest), warnings(untagged)]).toEqual([[], []]);
+    expect(containerPinnedImage.check(latest.container, { environment: 'dev', requiresRedundancy: false }).map((f) => f.message)).toEqual([
+      'image "my-php-app:latest" is not pinned (tag \'latest\'): use a version tag such as "my-php-app:1.2.3" or a digest (@sha256:...)',
+    ]);
+    // a registry port is not a tag
+    expect(containerPinnedImage.check(untagged.container, { environment: 'dev', requiresRedundancy: false }).map((f) => f.message)).toEqual([
+      'image "registry.local:5000/my-php-app" is not pinned (no tag): use a version tag such as "registry.local:5000/my-php-app:1.2.3" or a digest (@sha256:...)',
+    ]);
   });
 
   test('alias and containerName (the base of a start-first name)', () => {

@@ -65,7 +65,8 @@ export function usesGraph(services: Readonly<Record<string, ServiceSpec>>, datab
  * on a host (a database's, the gateway's) are reserved, and a clash is an error naming both.
  */
 export class CrossHostPorts {
-  private readonly taken = new Map<string, Map<number, string>>();
+  /** By host and port: what holds it, and whether it is a relay port (which crossHost.portBase moves). */
+  private readonly taken = new Map<string, Map<number, { readonly what: string; readonly relay: boolean }>>();
 
   constructor(private readonly scope: Construct, private readonly base: number, private readonly services: readonly string[]) {
     if (!Number.isInteger(base) || base < 1024 || base + services.length > 65535) {
@@ -76,21 +77,20 @@ export class CrossHostPorts {
   /** The relay port of `service` on `host`, reserved there. */
   portOf(service: string, host: string): number {
     const port = this.base + this.services.indexOf(service);
-    this.reserve(host, port, `the relay port of services.${service}`);
+    this.reserve(host, port, `the relay port of services.${service}`, true);
     return port;
   }
 
   /** Reserves `port` on `host` for `what`; a port held by something else there is an error. */
-  reserve(host: string, port: number, what: string): void {
-    const ports = this.taken.get(host) ?? new Map<number, string>();
+  reserve(host: string, port: number, what: string, relay = false): void {
+    const ports = this.taken.get(host) ?? new Map<number, { readonly what: string; readonly relay: boolean }>();
     this.taken.set(host, ports);
     const owner = ports.get(port);
-    if (owner !== undefined && owner !== what) {
+    if (owner !== undefined && owner.what !== what) {
       // A relay port moves with crossHost.portBase; the others are set where they are named.
-      const relay = [what, owner].some((w) => w.startsWith('the relay port'));
-      const fix = relay ? 'set crossHost.portBase to a range without published ports, or move the other port' : `give one of them another port (${owner} or ${what})`;
-      fail(this.scope, `${what} and ${owner} would both publish port ${port} on host ${quote(host)}: ${fix}`);
+      const fix = relay || owner.relay ? 'set crossHost.portBase to a range without published ports, or move the other port' : `give one of them another port (${owner.what} or ${what})`;
+      fail(this.scope, `${what} and ${owner.what} would both publish port ${port} on host ${quote(host)}: ${fix}`);
     }
-    ports.set(port, what);
+    ports.set(port, { what, relay });
   }
 }

@@ -3,7 +3,7 @@ import { Token } from 'cdktf';
 import { IConstruct } from 'constructs';
 import * as path from 'path';
 import { quote } from '../renderers/invalid-input';
-import { coversPortRange, KERNEL_DEFAULT_PORT_RANGE } from '../renderers/sysctl-profile';
+import { whyNoEphemeralPortLeft } from '../renderers/sysctl-profile';
 import type { ContainerServiceOptions, HealthcheckOptions, ReplacementStrategy, RestartPolicy } from './container-service-options';
 import { checkOneOf, fail } from './validation';
 
@@ -113,22 +113,19 @@ export function checkSysctls(scope: IConstruct, sysctls: Record<string, string |
   return out;
 }
 
-// As SysctlProfile does for hosts: reserving the whole ephemeral range inside the container's namespace
-// makes every outgoing connect() there fail (EADDRNOTAVAIL).
+// As SysctlProfile does for hosts, inside the container's network namespace.
 function checkEphemeralPortsLeft(scope: IConstruct, sysctls: Readonly<Record<string, string>>): void {
   const reserved = sysctls['net.ipv4.ip_local_reserved_ports'];
   const range = sysctls['net.ipv4.ip_local_port_range'];
   if (reserved === undefined || (range !== undefined && Token.isUnresolved(range)) || Token.isUnresolved(reserved)) return;
   const bounds = range === undefined ? undefined : /^\s*(\d+)\s+(\d+)\s*$/.exec(range);
   if (range !== undefined && bounds === null) return; // the kernel refuses it; not this check's business
-  const [low, high] = bounds ? [Number(bounds[1]), Number(bounds[2])] : KERNEL_DEFAULT_PORT_RANGE;
   const ports = reserved.split(',').map((part): [number, number] => {
     const [from, to = from] = part.split('-').map(Number);
     return [from, to];
   });
-  if (!coversPortRange(ports, [low, high])) return;
-  const where = range === undefined ? `the kernel's default ephemeral range ${low}-${high}` : `the whole ephemeral range ${low}-${high} (net.ipv4.ip_local_port_range)`;
-  fail(scope, `sysctl "net.ipv4.ip_local_reserved_ports" value ${quote(reserved)} covers ${where}, so no port is left for outgoing connections (connect() fails with EADDRNOTAVAIL); reserve only the ports services listen on, such as '3306,8080', or widen net.ipv4.ip_local_port_range`);
+  const why = whyNoEphemeralPortLeft(ports, bounds ? [Number(bounds[1]), Number(bounds[2])] : undefined, "'3306,8080'");
+  if (why !== undefined) fail(scope, `sysctl "net.ipv4.ip_local_reserved_ports" value ${quote(reserved)} ${why}`);
 }
 
 /** What `checkServiceSettings` reads of a service: its settings with the defaults filled in. */

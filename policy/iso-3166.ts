@@ -1,3 +1,5 @@
+import { quote } from '../renderers/invalid-input';
+
 /**
  * Every officially assigned ISO 3166-1 alpha-2 country code (249, the list of Debian's iso-codes 4.15
  * and of tzdata's iso3166.tab), for the data-residency declarations. Reserved and user-assigned codes ('UK',
@@ -38,8 +40,12 @@ const RESERVED: Readonly<Record<string, string>> = {
   EU: "'EU' is the European Union, not a country; list the countries allowed, e.g. ['DE', 'FR', 'NL']",
 };
 
-/** Why `code` is not an assigned country code, or `undefined` when it is one. */
-export function whyNotCountryCode(code: string): string | undefined {
+/**
+ * Why `code` is not an assigned country code (not two capitals, reserved, or unassigned), or
+ * `undefined` when it is one.
+ */
+export function whyNotCountryCode(code: unknown): string | undefined {
+  if (typeof code !== 'string' || !/^[A-Z]{2}$/.test(code)) return `${quote(code)} must be an ISO 3166-1 alpha-2 country code in capitals, e.g. 'NO' for Norway`;
   if (ISO_3166_ALPHA2.includes(code)) return undefined;
   return RESERVED[code] ?? `${JSON.stringify(code)} is not an assigned ISO 3166-1 alpha-2 country code; use the code of the country, e.g. 'NO' for Norway`;
 }

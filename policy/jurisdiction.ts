@@ -4,7 +4,6 @@ import { quote } from '../renderers/invalid-input';
 import { attach, nearestAttached } from './attached';
 import { whyNotCountryCode } from './iso-3166';
 
-const CODE = /^[A-Z]{2}$/;
 const JURISDICTION = Symbol.for('cdktf-kvm-microservices/policy/jurisdiction');
 
 /**
@@ -64,9 +63,6 @@ export class Jurisdiction {
 }
 
 function checkCode(scope: IConstruct, what: string, code: string): void {
-  if (typeof code !== 'string' || !CODE.test(code)) {
-    fail(scope, `${what} ${quote(code)} must be an ISO 3166-1 alpha-2 country code in capitals, e.g. 'NO' for Norway`);
-  }
   const why = whyNotCountryCode(code);
   if (why !== undefined) fail(scope, `${what} ${why}`);
 }

@@ -101,7 +101,7 @@ export class PolicyPack implements IAspect {
     this.allowedJurisdictions = options.allowedJurisdictions ?? {};
     for (const [environment, codes] of Object.entries(this.allowedJurisdictions)) {
       for (const code of codes) {
-        const why = typeof code === 'string' && /^[A-Z]{2}$/.test(code) ? whyNotCountryCode(code) : `${JSON.stringify(code)} must be an ISO 3166-1 alpha-2 country code in capitals, e.g. 'NO' for Norway`;
+        const why = whyNotCountryCode(code);
         if (why !== undefined) throw new InvalidInputError(`policy allowedJurisdictions.${environment} ${why}`);
       }
     }

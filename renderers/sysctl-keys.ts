@@ -1,3 +1,4 @@
+import { editDistance } from './edit-distance';
 import { InvalidInputError, quote } from './invalid-input';
 
 // The kernel parameters SysctlProfile models (names, types, ranges, namespacing), and what is known
@@ -146,17 +147,4 @@ export function checkExtraKeyExists(key: string): void {
       `extra sysctl key ${quote(key)} is no kernel parameter; did you mean ${quote(near)}? Set that in \`overrides\`, where its value is checked`,
     );
   }
-}
-
-// Levenshtein distance, for spotting typos of known keys.
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }

@@ -38,19 +38,26 @@ export interface SysctlProfileProps {
 type SysctlValue = number | PortRange | readonly (number | PortRange)[];
 
 // What ip_local_port_range is on current kernels when the profile does not set it.
-/** Whether the reserved ports (single ports and low-high ranges) hold every port of `range`. */
-export function coversPortRange(reserved: readonly (number | PortRange)[], range: PortRange): boolean {
-  const [low, high] = range;
+const KERNEL_DEFAULT_PORT_RANGE: PortRange = [32768, 60999];
+
+/**
+ * Why reserved ports (single ports and low-high ranges) leave no ephemeral port in `range` (the
+ * kernel's default when `undefined`), or `undefined` when one is left: reserved ports are never handed
+ * out for outgoing connections, so then every connect() without a source port fails (EADDRNOTAVAIL).
+ * `example` is a reservation to suggest, written as the caller's setting takes it.
+ */
+export function whyNoEphemeralPortLeft(reserved: readonly (number | PortRange)[], range: PortRange | undefined, example: string): string | undefined {
+  const [low, high] = range ?? KERNEL_DEFAULT_PORT_RANGE;
   const taken = new Set<number>();
   for (const entry of reserved) {
     const [from, to] = typeof entry === 'number' ? [entry, entry] : entry;
     for (let port = Math.max(from, low); port <= Math.min(to, high); port++) taken.add(port);
   }
-  return taken.size === high - low + 1;
+  if (taken.size < high - low + 1) return undefined;
+  const where = range === undefined ? `the kernel's default ephemeral range ${low}-${high}` : `the whole ephemeral range ${low}-${high} (net.ipv4.ip_local_port_range)`;
+  return `covers ${where}, so no port is left for outgoing connections (connect() fails with EADDRNOTAVAIL); reserve only the ports services listen on, such as ${example}, or widen net.ipv4.ip_local_port_range`;
 }
 
-/** Linux's default `net.ipv4.ip_local_port_range`. */
-export const KERNEL_DEFAULT_PORT_RANGE: PortRange = [32768, 60999];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const EXTRA_KEY = /^[a-z][a-z0-9_]*(\.[A-Za-z0-9_-]+)+$/;
 const EXTRA_VALUE = /^[\x21-\x7e]+( [\x21-\x7e]+)*$/;
@@ -206,18 +213,11 @@ export class SysctlProfile {
     }
   }
 
-  // Reserved ports are never handed out for outgoing connections: reserving the whole ephemeral range
-  // makes every connect() without an explicit source port fail (EADDRNOTAVAIL).
   private checkEphemeralPortsLeft(): void {
     const reserved = this.known.get('net.ipv4.ip_local_reserved_ports') as readonly (number | PortRange)[] | undefined;
     if (reserved === undefined) return;
-    const range = this.known.get('net.ipv4.ip_local_port_range') as PortRange | undefined;
-    const [low, high] = range ?? KERNEL_DEFAULT_PORT_RANGE;
-    if (!coversPortRange(reserved, [low, high])) return;
-    const where = range === undefined ? `the kernel's default ephemeral range ${low}-${high}` : `the whole ephemeral range ${low}-${high} (net.ipv4.ip_local_port_range)`;
-    throw new InvalidInputError(
-      `net.ipv4.ip_local_reserved_ports ${formatValue('net.ipv4.ip_local_reserved_ports', reserved)} covers ${where}, so no port is left for outgoing connections (connect() fails with EADDRNOTAVAIL); reserve only the ports services listen on, such as [3306, 8080], or widen net.ipv4.ip_local_port_range`,
-    );
+    const why = whyNoEphemeralPortLeft(reserved, this.known.get('net.ipv4.ip_local_port_range') as PortRange | undefined, '[3306, 8080]');
+    if (why !== undefined) throw new InvalidInputError(`net.ipv4.ip_local_reserved_ports ${formatValue('net.ipv4.ip_local_reserved_ports', reserved)} ${why}`);
   }
 }
 

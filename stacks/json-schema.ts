@@ -3,6 +3,8 @@
  * messages name the key, the value and the fix. Editors read the same schema (`$schema` in a file) to
  * complete and check what is typed; the checker is the library's own, so its messages are the library's.
  */
+import { editDistance } from '../renderers/edit-distance';
+
 export interface JsonSchema {
   /** The dialect, on the root: `https://json-schema.org/draft/2020-12/schema`. @default none */
   readonly $schema?: string;
@@ -254,16 +256,4 @@ function closest(typed: string, known: readonly string[]): string | undefined {
     }
   }
   return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }

@@ -114,22 +114,12 @@ describe('KvmHost and TunedServer end to end on a booted guest', () => {
     }
   };
 
+  /** The options of every SSH call to the guest: the test's key, no known_hosts (the guest is new on every run). */
+  const sshOptions = () => ['-i', keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR'];
+
   /** Runs a command on the guest as the admin user; returns its status and output (never throws). */
   const ssh = (command: string, timeoutMs = 120_000) => {
-    const r = spawnSync(
-      'ssh',
-      [
-        '-i', keyFile,
-        '-o', 'StrictHostKeyChecking=no',
-        '-o', 'UserKnownHostsFile=/dev/null',
-        '-o', 'BatchMode=yes',
-        '-o', 'LogLevel=ERROR',
-        '-o', 'ConnectTimeout=20',
-        `${ADMIN}@${ADDRESS}`,
-        command,
-      ],
-      { encoding: 'utf8', timeout: timeoutMs },
-    );
+    const r = spawnSync('ssh', [...sshOptions(), '-o', 'ConnectTimeout=20', `${ADMIN}@${ADDRESS}`, command], { encoding: 'utf8', timeout: timeoutMs });
     return { status: r.status, stdout: (r.stdout ?? '').trim(), stderr: (r.stderr ?? '').trim() };
   };
   const guest = (command: string, timeoutMs?: number): string => {
@@ -360,7 +350,7 @@ describe('KvmHost and TunedServer end to end on a booted guest', () => {
       const realSsh = execFileSync('sh', ['-c', 'command -v ssh'], { encoding: 'utf8' }).trim();
       fs.writeFileSync(
         path.join(bin, 'ssh'),
-        `#!/bin/sh\nexec '${realSsh}' -i '${keyFile}' -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR "$@"\n`,
+        `#!/bin/sh\nexec '${realSsh}' ${sshOptions().map((o) => `'${o}'`).join(' ')} "$@"\n`,
         { mode: 0o755 },
       );
       execFileSync('bash', [path.join(repoRoot, 'scripts', 'images', 'build-images.sh'), 'app', 'nginx'], {
@@ -460,7 +450,7 @@ describe('KvmHost and TunedServer end to end on a booted guest', () => {
     const docker = requireDockerEngine([APP_IMAGE, GATEWAY_IMAGE, SPAN_GATEWAY_IMAGE, 'kvms/mariadb:10.11']);
     // No registry: the guest's gateway image goes from this machine's engine straight into the guest's.
     timed('import nginx 1.30 into the guest', () =>
-      execFileSync('sh', ['-c', `docker save ${SPAN_GATEWAY_IMAGE} | ssh -i '${keyFile}' -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR ${ADMIN}@${ADDRESS} docker load`], {
+      execFileSync('sh', ['-c', 'docker save "$0" | ssh "$@" docker load', SPAN_GATEWAY_IMAGE, ...sshOptions(), `${ADMIN}@${ADDRESS}`], {
         env: { ...process.env, DOCKER_HOST: docker.host },
         stdio: ['ignore', 'pipe', 'pipe'],
         timeout: 15 * 60_000,
